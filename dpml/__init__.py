@@ -1,0 +1,1 @@
+"""DPML, NetKernel 3's declarative process language (arrives with its own issue)."""

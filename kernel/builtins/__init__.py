@@ -1,0 +1,50 @@
+"""The kernel's own plugin: ``data:``, ``file:``, ``active:``, ``curi:``, the built-in
+accessors and transreptors, and the ``kernel`` and ``file`` config tables.
+
+It registers through the same hooks as any third-party plugin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import Option, positive
+from ..hookspecs import hookimpl
+from .accessors import ACCESSORS
+from .active import ActiveScheme, CuriScheme
+from .data import DataScheme
+from .file import FileScheme
+from .transreptors import TRANSREPTORS
+
+
+@hookimpl
+def roc_config() -> dict[str, dict[str, Option]]:
+    return {
+        "kernel": {
+            "workers": Option(8, int, "threads serving request_async", positive),
+        },
+        "file": {
+            "root": Option(".", str, "the directory file: URIs are confined to"),
+        },
+    }
+
+
+@hookimpl
+def roc_schemes(kernel: Any) -> dict[str, Any]:
+    accessors = {name: provided.obj for name, provided in kernel.accessors.items()}
+    return {
+        "data": DataScheme(),
+        "file": FileScheme(kernel.config["file"]["root"]),
+        "active": ActiveScheme(accessors),
+        "curi": CuriScheme(),
+    }
+
+
+@hookimpl
+def roc_accessors() -> dict[str, Any]:
+    return dict(ACCESSORS)
+
+
+@hookimpl
+def roc_transreptors() -> dict[tuple[type, type], Any]:
+    return dict(TRANSREPTORS)

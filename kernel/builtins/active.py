@@ -1,0 +1,119 @@
+"""``active:``, ``arg:`` and ``curi:`` — calling accessors, and indirection.
+
+``active:NAME+arg@uri...`` calls the accessor NAME. While it runs, ``arg:ARG`` resolves
+its arguments through a layer over the caller's context: an argument passed by reference
+forwards the verb to its URI; one passed by value (a :class:`~kernel.Value`) is that
+value, also reachable as ``pbv:ARG`` (the URI ``request.arguments`` shows for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from ..context import Context
+from ..errors import MalformedURI, ResourceNotFound, UnresolvedURI, UnsupportedRepresentation
+from ..errors import VerbNotSupported
+from ..request import Request, Value, Verb
+from ..uri import parse
+
+
+class ActiveScheme:
+    """Calls accessors: ``active:NAME+argument@uri+...``, for any verb."""
+
+    def __init__(self, accessors: Mapping[str, Any]) -> None:
+        self.accessors = dict(accessors)
+
+    def _call(self, request: Request, ctx: Context) -> Any:
+        active = parse(request.uri)
+        accessor = self.accessors.get(active.base)
+        if accessor is None:
+            known = ", ".join(sorted(self.accessors))
+            raise UnresolvedURI(
+                f"no accessor {active.base!r}; known accessors: {known}", uri=request.uri
+            )
+        references = dict(active.arguments)
+        values: dict[str, Any] = {}
+        for name, argument in (request.arguments or {}).items():
+            if isinstance(argument, Value):
+                values[name] = argument.value
+                references[name] = "pbv:" + name
+            else:
+                references[name] = argument
+        space = ArgumentSpace(references, values, ctx)
+        inner = Request(
+            request.verb, request.uri, request.primary, references, request.rtype,
+            request.principal,
+        )
+        return accessor(inner, ctx.layered({"arg": space, "pbv": space.by_value}))
+
+    source = sink = exists = delete = new = _call
+
+
+class ArgumentSpace:
+    """``arg:NAME`` for one accessor call."""
+
+    def __init__(self, references: dict[str, str], values: dict[str, Any], outer: Context):
+        self.references = references
+        self.values = values
+        self.outer = outer
+        self.by_value = ByValueSpace(values)
+
+    def _forward(self, request: Request, ctx: Context) -> Any:
+        name = request.uri.partition(":")[2]
+        if name in self.values:
+            return self.by_value.answer(request, name)
+        target = self.references.get(name)
+        if target is None:
+            given = ", ".join(sorted(self.references)) or "none"
+            raise ResourceNotFound(f"the accessor was given no argument {name!r} (given: {given})")
+        return self.outer.request(request.replace(uri=target))
+
+    source = sink = exists = delete = new = _forward
+
+
+class ByValueSpace:
+    """``pbv:NAME``: arguments passed by value."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def answer(self, request: Request, name: str) -> Any:
+        if request.verb is Verb.SOURCE:
+            return self.values[name]
+        if request.verb is Verb.EXISTS:
+            return True
+        raise VerbNotSupported(f"argument {name!r} was passed by value; it can only be read")
+
+    def source(self, request: Request, ctx: Context) -> Any:
+        name = request.uri.partition(":")[2]
+        if name not in self.values:
+            raise ResourceNotFound(f"no by-value argument {name!r}")
+        return self.answer(request, name)
+
+    def exists(self, request: Request, ctx: Context) -> bool:
+        return request.uri.partition(":")[2] in self.values
+
+
+class CuriScheme:
+    """``curi:U`` — source U (a ``<uri>`` element or a string), then issue the same verb
+    on the URI found there."""
+
+    def _indirect(self, request: Request, ctx: Context) -> Any:
+        found = ctx.source(request.uri.partition(":")[2])
+        if isinstance(found, ET.Element):
+            found = found.text or ""
+        if isinstance(found, bytes):
+            found = found.decode("utf-8", "replace")
+        if not isinstance(found, str):
+            raise UnsupportedRepresentation(
+                f"curi: needs a <uri> element or a string, found {type(found).__name__}"
+            )
+        target = found.strip()
+        if not target:
+            raise MalformedURI("curi: found an empty URI")
+        return ctx.request(request.replace(uri=target))
+
+    source = sink = exists = delete = new = _indirect
+

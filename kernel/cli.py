@@ -1,0 +1,79 @@
+"""The ``roc`` command line.
+
+Plugins add commands through the ``roc_commands(cli)`` hook. Every roc error is printed
+as one line on stderr with a non-zero exit, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import KernelError
+from .kernel import Kernel
+from .plugins import make_plugin_manager
+
+__all__ = ["main", "build_cli", "kernel_from_options"]
+
+
+class RocGroup(click.Group):
+    """A click group that turns roc errors into one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KernelError as e:
+            raise click.ClickException(str(e)) from None
+
+
+def kernel_from_options(config: str | None = None, **overrides: Any) -> Kernel:
+    """The kernel a command runs against: ``--config FILE`` plus command-line overrides
+    (``{"session": {"store": URL}}``)."""
+    from .config import load_toml
+
+    tables: dict[str, Any] = load_toml(config) if config else {}
+    for table, values in overrides.items():
+        tables.setdefault(table, {}).update(values)
+    return Kernel(config=tables)
+
+
+@click.command("schemes")
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
+def schemes_command(config: str | None) -> None:
+    """List schemes, accessors and transreptors, with the plugin providing each."""
+    with kernel_from_options(config) as kernel:
+        rows = [("scheme", f"{name}:", p.plugin, p.distribution) for name, p in
+                sorted(kernel.schemes.items())]
+        rows += [("accessor", f"active:{name}", p.plugin, p.distribution) for name, p in
+                 sorted(kernel.accessors.items())]
+    width = max(len(row[1]) for row in rows)
+    plugin_width = max(len(row[2]) for row in rows)
+    for kind, name, plugin, dist in rows:
+        click.echo(f"{kind:<9} {name:<{width}}  {plugin:<{plugin_width}}  {dist or '-'}")
+
+
+def build_cli(plugins: Iterable[Any] = ()) -> click.Group:
+    """A fresh ``roc`` group with the built-in commands and those plugins add."""
+
+    @click.group(cls=RocGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, prog_name="roc")
+    def roc() -> None:
+        """roc: a resource-oriented computing kernel."""
+
+    roc.add_command(schemes_command)
+    make_plugin_manager(plugins).hook.roc_commands(cli=roc)
+    return roc
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        group = build_cli()
+    except KernelError as e:
+        click.echo(f"roc: error: {e}", err=True)
+        sys.exit(1)
+    group.main(args=argv, prog_name="roc")
+

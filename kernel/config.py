@@ -1,0 +1,99 @@
+"""Configuration: one table per scheme, declared by plugins, checked strictly.
+
+Plugins declare their tables through the ``roc_config`` hook as ``{key: Option(...)}``.
+A kernel's config is checked against them once at start-up: an unknown table or key, or
+a value of the wrong type, is a :class:`ConfigError` that names what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["Option", "resolve", "load_toml"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One config key: its default, accepted types, and an optional check.
+
+    ``None`` is accepted only when the default is ``None``. ``check(value)`` returns an
+    error message, or ``None`` when the value is fine.
+    """
+
+    default: Any
+    types: type | tuple[type, ...]
+    doc: str = ""
+    check: Callable[[Any], str | None] | None = None
+
+    def validate(self, table: str, key: str, value: Any) -> Any:
+        where = f"config {table}.{key}"
+        if value is None and self.default is None:
+            return None
+        types = self.types if isinstance(self.types, tuple) else (self.types,)
+        if isinstance(value, bool) and bool not in types:
+            ok = False
+        elif float in types and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        else:
+            ok = isinstance(value, types)
+        if not ok:
+            names = " or ".join(t.__name__ for t in types)
+            raise ConfigError(f"{where} must be {names}, not {value!r}")
+        problem = self.check(value) if self.check else None
+        if problem:
+            raise ConfigError(f"{where}: {problem} (got {value!r})")
+        return value
+
+
+def non_negative(value: Any) -> str | None:
+    return "must not be negative" if value < 0 else None
+
+
+def positive(value: Any) -> str | None:
+    return "must be greater than zero" if value <= 0 else None
+
+
+def resolve(
+    config: Mapping[str, Any] | None, declared: Mapping[str, Mapping[str, Option]]
+) -> Mapping[str, Mapping[str, Any]]:
+    """Check ``config`` against the declared tables and fill in defaults."""
+    config = {} if config is None else config
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"config must be a mapping of tables, not {type(config).__name__}")
+    for table in config:
+        if table not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise ConfigError(f"unknown config table {table!r} (known tables: {known})")
+    resolved: dict[str, Mapping[str, Any]] = {}
+    for table, options in declared.items():
+        given = config.get(table) or {}
+        if not isinstance(given, Mapping):
+            raise ConfigError(f"config table {table!r} must be a mapping of keys")
+        for key in given:
+            if key not in options:
+                known = ", ".join(sorted(options)) or "none"
+                raise ConfigError(f"unknown config key {table}.{key} (known keys: {known})")
+        values = {
+            key: option.validate(table, key, given[key]) if key in given else option.default
+            for key, option in options.items()
+        }
+        resolved[table] = MappingProxyType(values)
+    return MappingProxyType(resolved)
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML config file; ConfigError (with the path) if it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {e}") from None

@@ -1,0 +1,189 @@
+"""The NKF-style context: how programs and handlers issue requests.
+
+A request travels one way: split off the scheme, look the handler's method up in a frozen
+dict, call it, unwrap the :class:`Response`, transrept if a type was asked for.
+A context may carry *address spaces* layered over the kernel's (DPML's ``var:`` and
+``this:``, an accessor's ``arg:``); handlers receive the context that issued the request,
+so their sub-requests resolve through the same layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from .errors import KernelError, UnresolvedURI, VerbNotSupported
+from .request import Request, Response, Verb
+from .uri import split
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+__all__ = ["Context", "compile_handler"]
+
+SOURCE, SINK, EXISTS, DELETE, NEW, META = Verb
+_METHODS = {verb: verb.name.lower() for verb in Verb}
+
+Methods = dict[Verb, Any]
+
+
+def compile_handler(scheme: str, handler: Any) -> Methods:
+    """The verb -> bound method table of a handler; META is always answered."""
+    methods: Methods = {}
+    for verb, name in _METHODS.items():
+        method = getattr(handler, name, None)
+        if callable(method):
+            methods[verb] = method
+    if META not in methods:
+        verbs = [verb.name for verb in methods] + ["META"]
+        doc = (type(handler).__doc__ or "").strip()
+
+        def meta(request: Request, ctx: Context) -> dict[str, Any]:
+            return {"scheme": scheme, "verbs": verbs, "doc": doc}
+
+        methods[META] = meta
+    return methods
+
+
+class Context:
+    """Issues verb requests on behalf of a principal, through layered address spaces."""
+
+    __slots__ = ("kernel", "principal", "_tables", "_source", "_layers")
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        principal: str | None = None,
+        layers: tuple[dict[str, Methods], ...] = (),
+    ) -> None:
+        self.kernel = kernel
+        self.principal = principal
+        self._tables: dict[Verb, dict[str, Any]] = kernel._tables
+        self._source = self._tables[SOURCE]
+        self._layers = layers
+
+    # -- the verbs --------------------------------------------------------------------
+
+    def source(self, uri: str, rtype: type | None = None) -> Any:
+        """SOURCE ``uri``; with ``rtype``, the representation transrepted to that type."""
+        if self._layers:
+            return self._issue(Request(SOURCE, uri, None, None, rtype, self.principal))
+        try:
+            method = self._source[uri.partition(":")[0]]
+        except (KeyError, AttributeError):
+            return self._issue(Request(SOURCE, uri, None, None, rtype, self.principal))
+        try:
+            rep = method(Request(SOURCE, uri, None, None, rtype, self.principal), self)
+        except KernelError as e:
+            raise _located(e, uri, SOURCE) from None
+        if type(rep) is Response:
+            rep = rep.representation
+        if rtype is None or type(rep) is rtype:
+            return rep
+        return self.kernel.transreptors.convert(rep, rtype)
+
+    def sink(self, uri: str, value: Any) -> None:
+        """SINK ``value`` to ``uri``."""
+        self._issue(Request(SINK, uri, value, None, None, self.principal))
+
+    def exists(self, uri: str) -> bool:
+        """EXISTS ``uri`` -> bool."""
+        return bool(self._issue(Request(EXISTS, uri, None, None, None, self.principal)))
+
+    def delete(self, uri: str) -> bool:
+        """DELETE ``uri`` -> True if something was removed."""
+        return bool(self._issue(Request(DELETE, uri, None, None, None, self.principal)))
+
+    def new(self, uri: str, primary: Any = None) -> str:
+        """NEW at ``uri`` (with an optional body) -> the URI of the new resource."""
+        return self._issue(Request(NEW, uri, primary, None, None, self.principal))  # type: ignore[no-any-return]
+
+    def meta(self, uri: str) -> Any:
+        """META ``uri`` -> a description of the handler and the verbs it supports."""
+        return self._issue(Request(META, uri, None, None, None, self.principal))
+
+    def request(self, request: Request) -> Response:
+        """Issue any request; the full :class:`Response` comes back."""
+        if request.principal is None and self.principal is not None:
+            request = request.replace(principal=self.principal)
+        response = self._call(request)
+        if type(response) is not Response:
+            response = Response(response)
+        if request.rtype is not None:
+            response.representation = self.kernel.transreptors.convert(
+                response.representation, request.rtype
+            )
+        return response
+
+    def request_async(self, request: Request) -> Future[Response]:
+        """Issue a request on the kernel's worker pool; returns a Future of the Response."""
+        return self.kernel._submit(self.request, request)
+
+    # -- address spaces ---------------------------------------------------------------
+
+    def layered(self, spaces: Mapping[str, Any]) -> Context:
+        """A context that resolves ``spaces`` (``{scheme: handler}``) before this one's."""
+        layer = {scheme: compile_handler(scheme, handler) for scheme, handler in spaces.items()}
+        return Context(self.kernel, self.principal, (layer, *self._layers))
+
+    def as_principal(self, principal: str | None) -> Context:
+        """This context, issuing requests for another principal."""
+        return Context(self.kernel, principal, self._layers)
+
+    # -- dispatch ---------------------------------------------------------------------
+
+    def _issue(self, request: Request) -> Any:
+        rep = self._call(request)
+        if type(rep) is Response:
+            rep = rep.representation
+        if request.rtype is not None:
+            rep = self.kernel.transreptors.convert(rep, request.rtype)
+        return rep
+
+    def _call(self, request: Request) -> Any:
+        uri, verb = request.uri, request.verb
+        try:
+            return self._resolve(uri, verb)(request, self)
+        except KernelError as e:
+            raise _located(e, uri, verb) from None
+
+    def _resolve(self, uri: str, verb: Verb) -> Any:
+        scheme, _ = split(uri)
+        for layer in self._layers:
+            methods = layer.get(scheme)
+            if methods is not None:
+                method = methods.get(verb)
+                if method is None:
+                    raise _unsupported(uri, verb, scheme, methods)
+                return method
+        method = self._tables[verb].get(scheme)
+        if method is None:
+            if scheme in self.kernel.schemes:
+                raise _unsupported(uri, verb, scheme, self.kernel._methods[scheme])
+            known = ", ".join(sorted(self.kernel.schemes))
+            raise UnresolvedURI(
+                f"no handler for scheme {scheme!r}; known schemes: {known} "
+                "(is the plugin that provides it installed?)",
+                uri=uri,
+                verb=verb,
+            )
+        return method
+
+
+def _unsupported(uri: str, verb: Verb, scheme: str, methods: Methods) -> VerbNotSupported:
+    verbs = ", ".join(v.name for v in methods)
+    return VerbNotSupported(
+        f"scheme {scheme!r} does not support {verb.name}; it supports {verbs}",
+        uri=uri,
+        verb=verb,
+    )
+
+
+def _located(error: KernelError, uri: str, verb: Verb) -> KernelError:
+    if error.uri is None:
+        error.uri = uri
+    if error.verb is None:
+        error.verb = verb
+    return error
+

@@ -1,0 +1,137 @@
+"""The kernel: owns plugins, config, clock, registries and background work."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from .config import Option, load_toml, resolve
+from .context import Context, Methods, compile_handler
+from .errors import KernelError
+from .plugins import Provided, collect, make_plugin_manager
+from .request import Verb
+from .transrept import Transreptors
+
+__all__ = ["Kernel"]
+
+
+class Kernel:
+    """A resource-oriented computing kernel.
+
+    ``config`` holds one table per scheme; ``plugins`` are modules or objects with
+    ``@hookimpl`` functions; ``clock`` returns epoch seconds and drives every time-based
+    behaviour; ``load_entrypoints=False`` keeps the kernel hermetic.
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any] | None = None,
+        plugins: Iterable[Any] = (),
+        clock: Callable[[], float] = time.time,
+        load_entrypoints: bool = True,
+    ) -> None:
+        self.clock = clock
+        self._closed = False
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._closers: list[Callable[[], None]] = []
+        self.plugin_manager: pluggy.PluginManager = make_plugin_manager(
+            plugins, load_entrypoints
+        )
+        self.hook = self.plugin_manager.hook
+        pm = self.plugin_manager
+
+        declared: dict[str, Mapping[str, Option]] = {}
+        for provided in collect(pm, "roc_config", {}, "config table").values():
+            declared[provided.name] = provided.obj
+        self.config = resolve(config, declared)
+
+        args = {"kernel": self}
+        try:
+            self.accessors: Mapping[str, Provided] = collect(
+                pm, "roc_accessors", args, "accessor"
+            )
+            self.schemes: Mapping[str, Provided] = collect(pm, "roc_schemes", args, "scheme")
+            converters = {
+                pair: p.obj
+                for pair, p in collect(pm, "roc_transreptors", args, "transreptor").items()
+            }
+        except BaseException:
+            self.close()
+            raise
+        self.transreptors = Transreptors(converters)
+        self._methods: dict[str, Methods] = {
+            name: compile_handler(name, p.obj) for name, p in self.schemes.items()
+        }
+        self._tables: dict[Verb, dict[str, Any]] = {
+            verb: {name: m[verb] for name, m in self._methods.items() if verb in m}
+            for verb in Verb
+        }
+        for provided in [*self.schemes.values(), *self.accessors.values()]:
+            close = getattr(provided.obj, "close", None)
+            if callable(close):
+                self._closers.append(close)
+
+    @classmethod
+    def from_toml(cls, path: str | Path, **kwargs: Any) -> Kernel:
+        """A kernel configured from a TOML file (one table per scheme)."""
+        return cls(config=load_toml(path), **kwargs)
+
+    def context(self, principal: str | None = None) -> Context:
+        """A context whose requests carry ``principal``."""
+        if self._closed:
+            raise KernelError("this kernel is closed; create a new Kernel")
+        return Context(self, principal)
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the kernel closes (stop threads, release stores)."""
+        self._closers.append(callback)
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        with self._lock:
+            if self._closed:
+                raise KernelError("this kernel is closed; create a new Kernel")
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=self.config["kernel"]["workers"], thread_name_prefix="roc"
+                )
+            return self._executor.submit(fn, *args)
+
+    def close(self) -> None:
+        """Stop background work and release stores. Safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        errors = []
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception as e:  # one failing closer must not keep others open
+                errors.append(e)
+        if errors:
+            raise errors[0]
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<Kernel {state}, schemes: {', '.join(sorted(self.schemes))}>"
+

@@ -1,0 +1,93 @@
+"""Verbs, requests and responses: what travels through the kernel."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["Verb", "Request", "Response", "Value"]
+
+
+class Verb(enum.Enum):
+    """The verbs a resource can be asked: the whole vocabulary of roc."""
+
+    SOURCE = "SOURCE"
+    SINK = "SINK"
+    EXISTS = "EXISTS"
+    DELETE = "DELETE"
+    NEW = "NEW"
+    META = "META"
+
+
+class Value:
+    """Wraps an argument passed *by value* rather than as a URI reference."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Value({self.value!r})"
+
+
+class Request:
+    """One verb on one URI.
+
+    ``arguments`` maps argument names to URIs (references) or to :class:`Value` objects
+    (passed by value); the ``active:`` scheme merges them with those in its URI.
+    ``rtype`` is the requested representation type, ``principal`` the requesting user.
+    """
+
+    __slots__ = ("verb", "uri", "primary", "arguments", "rtype", "principal")
+
+    def __init__(
+        self,
+        verb: Verb,
+        uri: str,
+        primary: Any = None,
+        arguments: Mapping[str, Any] | None = None,
+        rtype: type | None = None,
+        principal: str | None = None,
+    ) -> None:
+        self.verb = verb
+        self.uri = uri
+        self.primary = primary
+        self.arguments = arguments
+        self.rtype = rtype
+        self.principal = principal
+
+    def replace(self, **changes: Any) -> Request:
+        """A copy of this request with some fields changed."""
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields.update(changes)
+        return Request(**fields)
+
+    def __repr__(self) -> str:
+        return f"Request({self.verb.name}, {self.uri!r})"
+
+
+class Response:
+    """A representation plus what a cache needs to know about it.
+
+    ``cacheable`` False means never reuse; ``expires`` is an epoch time (by the kernel
+    clock) after which the representation is stale; ``None`` means no time limit.
+    """
+
+    __slots__ = ("representation", "mime", "cacheable", "expires")
+
+    def __init__(
+        self,
+        representation: Any,
+        mime: str | None = None,
+        cacheable: bool = True,
+        expires: float | None = None,
+    ) -> None:
+        self.representation = representation
+        self.mime = mime
+        self.cacheable = cacheable
+        self.expires = expires
+
+    def __repr__(self) -> str:
+        return f"Response({self.representation!r}, mime={self.mime!r})"

@@ -1,0 +1,101 @@
+"""URI helpers: the scheme split, and NetKernel's active-URI grammar.
+
+Active grammar: ``scheme:base+name@value+name@value``. Inside the base and the values,
+``+`` is written ``%2B``, ``@`` ``%40`` and ``%`` itself ``%25``, so any string can be
+carried, including a whole nested active URI. Other ``%`` sequences are left as they are.
+Argument names are non-empty and may not contain ``+``, ``@``, ``%`` or ``:``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .errors import MalformedURI
+
+__all__ = ["ActiveURI", "split", "parse", "build", "escape", "unescape"]
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*\Z")
+_NAME = re.compile(r"[^+@%:]+\Z")
+_UNESCAPE = re.compile(r"%(2[bB5]|40)")
+_DECODED = {"2b": "+", "2B": "+", "25": "%", "40": "@"}
+
+
+@dataclass(frozen=True)
+class ActiveURI:
+    """A parsed active URI: scheme, base and named arguments (in order)."""
+
+    scheme: str
+    base: str
+    arguments: Mapping[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return build(self.scheme, self.base, self.arguments)
+
+
+def split(uri: str) -> tuple[str, str]:
+    """``"scheme:body"`` -> ``("scheme", "body")``; MalformedURI if there is no scheme."""
+    if not isinstance(uri, str):
+        raise MalformedURI(f"a URI must be a string, not {type(uri).__name__}")
+    scheme, colon, body = uri.partition(":")
+    if not colon or not _SCHEME.match(scheme):
+        raise MalformedURI(
+            "a URI is 'scheme:body' with a scheme of letters, digits, '.' and '-' "
+            "starting with a letter",
+            uri=uri,
+        )
+    return scheme, body
+
+
+def escape(text: str) -> str:
+    """Escape a base or value so the active grammar carries it unchanged."""
+    return text.replace("%", "%25").replace("+", "%2B").replace("@", "%40")
+
+
+def unescape(text: str) -> str:
+    """Undo :func:`escape` (only ``%25``, ``%2B`` and ``%40`` are decoded)."""
+    if "%" not in text:
+        return text
+    return _UNESCAPE.sub(lambda m: _DECODED[m.group(1)], text)
+
+
+def build(scheme: str, base: str, arguments: Mapping[str, str] | None = None) -> str:
+    """Build ``scheme:base+name@value...``; the inverse of :func:`parse`."""
+    if not isinstance(scheme, str) or not _SCHEME.match(scheme):
+        raise MalformedURI(f"invalid scheme {scheme!r}")
+    parts = [f"{scheme}:{escape(base)}"]
+    for name, value in (arguments or {}).items():
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise MalformedURI(
+                f"invalid argument name {name!r}: names are non-empty, without '+@%:'"
+            )
+        if not isinstance(value, str):
+            raise MalformedURI(f"argument {name!r} must be a string URI or value")
+        parts.append(f"{name}@{escape(value)}")
+    return "+".join(parts)
+
+
+def parse(uri: str) -> ActiveURI:
+    """Parse an active URI; :class:`MalformedURI` on anything that does not fit."""
+    scheme, base, arguments = _parse(uri)
+    return ActiveURI(scheme, base, dict(arguments))
+
+
+@lru_cache(maxsize=4096)
+def _parse(uri: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    scheme, body = split(uri)
+    base, *pairs = body.split("+")
+    arguments: dict[str, str] = {}
+    for pair in pairs:
+        name, at, value = pair.partition("@")
+        if not at or not _NAME.match(name):
+            raise MalformedURI(
+                f"argument {pair!r} is not 'name@value' (escape '+' as %2B and '@' as %40)",
+                uri=uri,
+            )
+        if name in arguments:
+            raise MalformedURI(f"argument {name!r} is given twice", uri=uri)
+        arguments[name] = unescape(value)
+    return scheme, unescape(base), tuple(arguments.items())

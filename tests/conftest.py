@@ -1,0 +1,50 @@
+"""Shared fixtures: fresh hermetic kernels, a clock tests move by hand, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from kernel import Context, Kernel
+
+
+class FakeClock:
+    """A clock that only moves when a test says so."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def kernel(clock: FakeClock, tmp_path) -> Iterator[Kernel]:
+    with Kernel(config={"file": {"root": str(tmp_path)}}, clock=clock,
+                load_entrypoints=False) as k:
+        yield k
+
+
+@pytest.fixture
+def ctx(kernel: Kernel) -> Context:
+    return kernel.context()
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """The PostgreSQL URL for tests. Unset: skipped (a laptop without PostgreSQL).
+    Set (as .ci/run does) but unreachable: the test fails."""
+    url = os.environ.get("ROC_TEST_PG_URL")
+    if not url:
+        pytest.skip("ROC_TEST_PG_URL is not set")
+    return url

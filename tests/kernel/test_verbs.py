@@ -1,0 +1,151 @@
+"""Every verb through a Context, and the typed errors of dispatch."""
+
+from __future__ import annotations
+
+import pytest
+
+from kernel import (
+    Kernel,
+    KernelError,
+    MalformedURI,
+    Request,
+    Response,
+    UnresolvedURI,
+    Verb,
+    VerbNotSupported,
+    hookimpl,
+)
+
+
+class Memory:
+    """A dict of resources."""
+
+    def __init__(self):
+        self.items = {}
+
+    def source(self, request, ctx):
+        if request.uri not in self.items:
+            from kernel import ResourceNotFound
+
+            raise ResourceNotFound("nothing here")
+        return Response(self.items[request.uri], mime="application/json")
+
+    def sink(self, request, ctx):
+        self.items[request.uri] = request.primary
+
+    def exists(self, request, ctx):
+        return request.uri in self.items
+
+    def delete(self, request, ctx):
+        return self.items.pop(request.uri, None) is not None
+
+    def new(self, request, ctx):
+        uri = f"mem:{len(self.items)}"
+        self.items[uri] = request.primary
+        return uri
+
+
+class MemoryPlugin:
+    def __init__(self):
+        self.memory = Memory()
+
+    @hookimpl
+    def roc_schemes(self):
+        return {"mem": self.memory}
+
+
+@pytest.fixture
+def mem_ctx():
+    with Kernel(plugins=[MemoryPlugin()], load_entrypoints=False) as k:
+        yield k.context()
+
+
+def test_every_verb_through_context(mem_ctx):
+    uri = mem_ctx.new("mem:", {"a": 1})
+    assert uri == "mem:0"
+    assert mem_ctx.source(uri) == {"a": 1}
+    assert mem_ctx.exists(uri) is True
+    mem_ctx.sink(uri, [1, 2])
+    assert mem_ctx.source(uri) == [1, 2]
+    assert mem_ctx.source(uri, list) == [1, 2]
+    assert mem_ctx.delete(uri) is True
+    assert mem_ctx.delete(uri) is False
+    assert mem_ctx.exists(uri) is False
+
+
+def test_request_returns_response_with_metadata(mem_ctx):
+    mem_ctx.sink("mem:x", "v")
+    response = mem_ctx.request(Request(Verb.SOURCE, "mem:x"))
+    assert isinstance(response, Response)
+    assert response.representation == "v"
+    assert response.mime == "application/json"
+
+
+def test_meta_describes_handler(mem_ctx):
+    meta = mem_ctx.meta("mem:anything")
+    assert meta["scheme"] == "mem"
+    assert set(meta["verbs"]) == {"SOURCE", "SINK", "EXISTS", "DELETE", "NEW", "META"}
+    assert "dict of resources" in meta["doc"]
+
+
+def test_unknown_scheme_is_unresolved(ctx):
+    with pytest.raises(UnresolvedURI) as info:
+        ctx.source("nosuch:thing")
+    assert info.value.uri == "nosuch:thing"
+    assert info.value.verb is Verb.SOURCE
+    assert "nosuch" in str(info.value) and "known schemes" in str(info.value)
+
+
+@pytest.mark.parametrize("uri", ["no-colon", ":empty-scheme", "1abc:x", "", "a b:x"])
+def test_malformed_uri(ctx, uri):
+    with pytest.raises(MalformedURI):
+        ctx.source(uri)
+    with pytest.raises(MalformedURI):
+        ctx.exists(uri)
+
+
+def test_non_string_uri_is_malformed(ctx):
+    with pytest.raises(MalformedURI):
+        ctx.source(42)  # type: ignore[arg-type]
+
+
+def test_unsupported_verb(ctx):
+    with pytest.raises(VerbNotSupported) as info:
+        ctx.sink("data:,x", "y")
+    assert info.value.verb is Verb.SINK
+    assert "SOURCE" in str(info.value)
+
+
+def test_errors_share_one_base(ctx):
+    for call in (lambda: ctx.source("nosuch:x"), lambda: ctx.delete("data:,x")):
+        with pytest.raises(KernelError):
+            call()
+
+
+def test_principal_travels_with_requests():
+    seen = []
+
+    class Who:
+        def source(self, request, ctx):
+            seen.append(request.principal)
+            return request.principal
+
+    class Plugin:
+        @hookimpl
+        def roc_schemes(self):
+            return {"who": Who()}
+
+    with Kernel(plugins=[Plugin()], load_entrypoints=False) as k:
+        assert k.context(principal="alice").source("who:") == "alice"
+        assert k.context().source("who:") is None
+        response = k.context(principal="bob").request(Request(Verb.SOURCE, "who:"))
+        assert response.representation == "bob"
+    assert seen == ["alice", None, "bob"]
+
+
+def test_closed_kernel_refuses_new_contexts():
+    k = Kernel(load_entrypoints=False)
+    k.close()
+    k.close()  # twice is fine
+    with pytest.raises(KernelError):
+        k.context()
