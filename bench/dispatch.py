@@ -48,13 +48,23 @@ def dispatch() -> Iterator[list[Case]]:
     pm = pluggy.PluginManager("bench")
     pm.add_hookspecs(Spec)
     pm.register(Impl())
-    ns = {"ctx": ctx, "handler": handler, "request": request, "hook": pm.hook,
-          "Request": Request, "SOURCE": Verb.SOURCE}
+    ns = {
+        "ctx": ctx,
+        "handler": handler,
+        "request": request,
+        "hook": pm.hook,
+        "Request": Request,
+        "SOURCE": Verb.SOURCE,
+    }
     try:
         yield [
-            Case("handler.source(request, ctx)  [direct]", timed("handler.source(request, ctx)", ns)),
-            Case("handler.source(Request(...), ctx)",
-                 timed("handler.source(Request(SOURCE, 'fast:x'), ctx)", ns)),
+            Case(
+                "handler.source(request, ctx)  [direct]", timed("handler.source(request, ctx)", ns)
+            ),
+            Case(
+                "handler.source(Request(...), ctx)",
+                timed("handler.source(Request(SOURCE, 'fast:x'), ctx)", ns),
+            ),
             Case("ctx.source('fast:x')  [kernel]", timed("ctx.source('fast:x')", ns)),
             Case("ctx.source('fast:x', str)", timed("ctx.source('fast:x', str)", ns)),
             Case("one pluggy hook call", timed("hook.bench_source(request=request, ctx=ctx)", ns)),

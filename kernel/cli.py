@@ -46,10 +46,14 @@ def kernel_from_options(config: str | None = None, **overrides: Any) -> Kernel:
 def schemes_command(config: str | None) -> None:
     """List schemes, accessors and transreptors, with the plugin providing each."""
     with kernel_from_options(config) as kernel:
-        rows = [("scheme", f"{name}:", p.plugin, p.distribution) for name, p in
-                sorted(kernel.schemes.items())]
-        rows += [("accessor", f"active:{name}", p.plugin, p.distribution) for name, p in
-                 sorted(kernel.accessors.items())]
+        rows = [
+            ("scheme", f"{name}:", p.plugin, p.distribution)
+            for name, p in sorted(kernel.schemes.items())
+        ]
+        rows += [
+            ("accessor", f"active:{name}", p.plugin, p.distribution)
+            for name, p in sorted(kernel.accessors.items())
+        ]
     width = max(len(row[1]) for row in rows)
     plugin_width = max(len(row[2]) for row in rows)
     for kind, name, plugin, dist in rows:
@@ -76,4 +80,3 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"roc: error: {e}", err=True)
         sys.exit(1)
     group.main(args=argv, prog_name="roc")
-

@@ -73,7 +73,7 @@ def resolve(
             raise ConfigError(f"unknown config table {table!r} (known tables: {known})")
     resolved: dict[str, Mapping[str, Any]] = {}
     for table, options in declared.items():
-        given = config.get(table) or {}
+        given = config.get(table, {})
         if not isinstance(given, Mapping):
             raise ConfigError(f"config table {table!r} must be a mapping of keys")
         for key in given:

@@ -97,7 +97,7 @@ class Context:
 
     def new(self, uri: str, primary: Any = None) -> str:
         """NEW at ``uri`` (with an optional body) -> the URI of the new resource."""
-        return self._issue(Request(NEW, uri, primary, None, None, self.principal))  # type: ignore[no-any-return]
+        return self._issue(Request(NEW, uri, primary, None, None, self.principal))
 
     def meta(self, uri: str) -> Any:
         """META ``uri`` -> a description of the handler and the verbs it supports."""
@@ -186,4 +186,3 @@ def _located(error: KernelError, uri: str, verb: Verb) -> KernelError:
     if error.verb is None:
         error.verb = verb
     return error
-

@@ -41,9 +41,7 @@ class Kernel:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._closers: list[Callable[[], None]] = []
-        self.plugin_manager: pluggy.PluginManager = make_plugin_manager(
-            plugins, load_entrypoints
-        )
+        self.plugin_manager: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.hook = self.plugin_manager.hook
         pm = self.plugin_manager
 
@@ -54,9 +52,7 @@ class Kernel:
 
         args = {"kernel": self}
         try:
-            self.accessors: Mapping[str, Provided] = collect(
-                pm, "roc_accessors", args, "accessor"
-            )
+            self.accessors: Mapping[str, Provided] = collect(pm, "roc_accessors", args, "accessor")
             self.schemes: Mapping[str, Provided] = collect(pm, "roc_schemes", args, "scheme")
             converters = {
                 pair: p.obj
@@ -70,8 +66,7 @@ class Kernel:
             name: compile_handler(name, p.obj) for name, p in self.schemes.items()
         }
         self._tables: dict[Verb, dict[str, Any]] = {
-            verb: {name: m[verb] for name, m in self._methods.items() if verb in m}
-            for verb in Verb
+            verb: {name: m[verb] for name, m in self._methods.items() if verb in m} for verb in Verb
         }
         for provided in [*self.schemes.values(), *self.accessors.values()]:
             close = getattr(provided.obj, "close", None)
@@ -134,4 +129,3 @@ class Kernel:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<Kernel {state}, schemes: {', '.join(sorted(self.schemes))}>"
-

@@ -30,7 +30,7 @@ DISTRIBUTION = "roc-kernel"
 class Provided:
     """Something a plugin registered, and who registered it."""
 
-    name: str
+    name: Any
     obj: Any
     plugin: str
     distribution: str | None
@@ -78,13 +78,13 @@ def _distributions(pm: pluggy.PluginManager) -> dict[int, str]:
 
 def collect(
     pm: pluggy.PluginManager, hook: str, kwargs: Mapping[str, Any], what: str
-) -> dict[str, Provided]:
+) -> dict[Any, Provided]:
     """Call every implementation of a registration hook and merge the results.
 
     Two plugins registering one name is an error naming both.
     """
     dists = _distributions(pm)
-    merged: dict[str, Provided] = {}
+    merged: dict[Any, Provided] = {}
     for impl in getattr(pm.hook, hook).get_hookimpls():
         result = impl.function(*[kwargs[arg] for arg in impl.argnames])
         if not result:

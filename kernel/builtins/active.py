@@ -13,8 +13,13 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from ..context import Context
-from ..errors import MalformedURI, ResourceNotFound, UnresolvedURI, UnsupportedRepresentation
-from ..errors import VerbNotSupported
+from ..errors import (
+    MalformedURI,
+    ResourceNotFound,
+    UnresolvedURI,
+    UnsupportedRepresentation,
+    VerbNotSupported,
+)
 from ..request import Request, Value, Verb
 from ..uri import parse
 
@@ -43,7 +48,11 @@ class ActiveScheme:
                 references[name] = argument
         space = ArgumentSpace(references, values, ctx)
         inner = Request(
-            request.verb, request.uri, request.primary, references, request.rtype,
+            request.verb,
+            request.uri,
+            request.primary,
+            references,
+            request.rtype,
             request.principal,
         )
         return accessor(inner, ctx.layered({"arg": space, "pbv": space.by_value}))
@@ -116,4 +125,3 @@ class CuriScheme:
         return ctx.request(request.replace(uri=target))
 
     source = sink = exists = delete = new = _indirect
-

@@ -45,4 +45,3 @@ def parse(uri: str) -> tuple[str, str | bytes]:
         return mime, base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=True)
     except (binascii.Error, ValueError) as e:
         raise MalformedURI(f"the base64 payload does not decode: {e}", uri=uri) from None
-

@@ -10,8 +10,13 @@ from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 from ..context import Context
-from ..errors import AccessDenied, KernelError, MalformedURI, ResourceNotFound
-from ..errors import UnsupportedRepresentation
+from ..errors import (
+    AccessDenied,
+    KernelError,
+    MalformedURI,
+    ResourceNotFound,
+    UnsupportedRepresentation,
+)
 from ..request import Request, Response
 
 
