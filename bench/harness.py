@@ -37,14 +37,22 @@ class Result:
 
 
 Setup = Callable[[], Iterator[list[Case]]]
+Derive = Callable[[dict[str, float]], list[str]]
+#: Extra lines a scenario computes from its medians (label -> seconds per op).
+DERIVED: dict[str, Derive] = {}
 SCENARIOS: dict[str, tuple[Setup, str]] = {}
 
 
-def scenario(name: str, doc: str = "") -> Callable[[Callable[..., Iterator[list[Case]]]], Setup]:
-    """Register a scenario: a generator that yields its cases, then cleans up."""
+def scenario(
+    name: str, doc: str = "", derive: Derive | None = None
+) -> Callable[[Callable[..., Iterator[list[Case]]]], Setup]:
+    """Register a scenario: a generator that yields its cases, then cleans up.
+    ``derive`` turns the medians into extra report lines (targets, overheads)."""
 
     def register(fn: Callable[..., Iterator[list[Case]]]) -> Setup:
         SCENARIOS[name] = (contextmanager(fn), doc or (fn.__doc__ or "").strip())
+        if derive is not None:
+            DERIVED[name] = derive
         return fn
 
     return register
@@ -102,4 +110,7 @@ def report(name: str, results: list[Result]) -> str:
     lines = [f"== {name}", f"  {'case':<{width}}  {'median/op':>11}  {'ratio':>8}"]
     for r in results:
         lines.append(f"  {r.label:<{width}}  {format_time(r.median)}  {r.median / base:7.2f}x")
+    derive = DERIVED.get(name)
+    if derive is not None:
+        lines += ["  " + line for line in derive({r.label: r.median for r in results})]
     return "\n".join(lines)

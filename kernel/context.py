@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["Context", "compile_handler"]
 
 SOURCE, SINK, EXISTS, DELETE, NEW, META = Verb
+_new = tuple.__new__  # builds a Request without the NamedTuple __new__ call: the hot path
 _METHODS = {verb: verb.name.lower() for verb in Verb}
 
 Methods = dict[Verb, Any]
@@ -60,21 +61,21 @@ class Context:
         self.kernel = kernel
         self.principal = principal
         self._tables: dict[Verb, dict[str, Any]] = kernel._tables
-        self._source = self._tables[SOURCE]
+        # With layers, every lookup must see them first: an empty fast table sends
+        # SOURCE down the general path.
+        self._source = {} if layers else self._tables[SOURCE]
         self._layers = layers
 
     # -- the verbs --------------------------------------------------------------------
 
     def source(self, uri: str, rtype: type | None = None) -> Any:
         """SOURCE ``uri``; with ``rtype``, the representation transrepted to that type."""
-        if self._layers:
-            return self._issue(Request(SOURCE, uri, None, None, rtype, self.principal))
         try:
             method = self._source[uri.partition(":")[0]]
         except (KeyError, AttributeError):
-            return self._issue(Request(SOURCE, uri, None, None, rtype, self.principal))
+            return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
         try:
-            rep = method(Request(SOURCE, uri, None, None, rtype, self.principal), self)
+            rep = method(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)), self)
         except KernelError as e:
             raise _located(e, uri, SOURCE) from None
         if type(rep) is Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["Verb", "Request", "Response", "Value"]
 
@@ -32,37 +32,24 @@ class Value:
         return f"Value({self.value!r})"
 
 
-class Request:
-    """One verb on one URI.
+class Request(NamedTuple):
+    """One verb on one URI; immutable, so it can be shared and reissued safely.
 
     ``arguments`` maps argument names to URIs (references) or to :class:`Value` objects
     (passed by value); the ``active:`` scheme merges them with those in its URI.
     ``rtype`` is the requested representation type, ``principal`` the requesting user.
     """
 
-    __slots__ = ("verb", "uri", "primary", "arguments", "rtype", "principal")
-
-    def __init__(
-        self,
-        verb: Verb,
-        uri: str,
-        primary: Any = None,
-        arguments: Mapping[str, Any] | None = None,
-        rtype: type | None = None,
-        principal: str | None = None,
-    ) -> None:
-        self.verb = verb
-        self.uri = uri
-        self.primary = primary
-        self.arguments = arguments
-        self.rtype = rtype
-        self.principal = principal
+    verb: Verb
+    uri: str
+    primary: Any = None
+    arguments: Mapping[str, Any] | None = None
+    rtype: type | None = None
+    principal: str | None = None
 
     def replace(self, **changes: Any) -> Request:
         """A copy of this request with some fields changed."""
-        fields = {name: getattr(self, name) for name in self.__slots__}
-        fields.update(changes)
-        return Request(**fields)
+        return self._replace(**changes)
 
     def __repr__(self) -> str:
         return f"Request({self.verb.name}, {self.uri!r})"
