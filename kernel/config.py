@@ -67,25 +67,28 @@ def resolve(
     config = {} if config is None else config
     if not isinstance(config, Mapping):
         raise ConfigError(f"config must be a mapping of tables, not {type(config).__name__}")
-    for table in config:
-        if table not in declared:
-            known = ", ".join(sorted(declared)) or "none"
-            raise ConfigError(f"unknown config table {table!r} (known tables: {known})")
+    _refuse_unknown(config, declared, "config table {!r}", "tables")
     resolved: dict[str, Mapping[str, Any]] = {}
     for table, options in declared.items():
         given = config.get(table, {})
         if not isinstance(given, Mapping):
             raise ConfigError(f"config table {table!r} must be a mapping of keys")
-        for key in given:
-            if key not in options:
-                known = ", ".join(sorted(options)) or "none"
-                raise ConfigError(f"unknown config key {table}.{key} (known keys: {known})")
+        _refuse_unknown(given, options, f"config key {table}.{{}}", "keys")
         values = {
             key: option.validate(table, key, given[key]) if key in given else option.default
             for key, option in options.items()
         }
         resolved[table] = MappingProxyType(values)
     return MappingProxyType(resolved)
+
+
+def _refuse_unknown(
+    given: Mapping[str, Any], known: Mapping[str, Any], what: str, kind: str
+) -> None:
+    for name in given:
+        if name not in known:
+            names = ", ".join(sorted(known)) or "none"
+            raise ConfigError(f"unknown {what.format(name)} (known {kind}: {names})")
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
