@@ -18,6 +18,7 @@ from kernel.cli import kernel_from_options
 from kernel.plugins import collect, make_plugin_manager
 
 from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
+from .interpreter import DEFAULT_MAX_STEPS
 from .program import compile
 from .trace import Tracer
 
@@ -31,8 +32,10 @@ __all__ = ["run_command"]
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.option("--store", metavar="URL", help="Session store (SQLAlchemy URL).")
 @click.option("--trace", is_flag=True, help="Print the tree of requests on stderr.")
+@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS,
+              show_default=True, help="Stop the script after this many instructions.")
 def run_command(script: str, params: tuple[str, ...], config: str | None, store: str | None,
-                trace: bool) -> None:
+                trace: bool, max_steps: int) -> None:
     """Run the DPML SCRIPT and print its response."""
     given = _params(params)
     try:
@@ -56,7 +59,7 @@ def run_command(script: str, params: tuple[str, ...], config: str | None, store:
         if tracer is not None:
             ctx = tracer.attach(ctx)
         try:
-            result = program.run(ctx, params=given)
+            result = program.run(ctx, params=given, max_steps=max_steps)
         except DPMLException as e:
             _fail(f"{script}:{e.line}:{e.column}: {e.id}: {e.message}", tracer)
         except DPMLLimitExceeded as e:
