@@ -13,7 +13,7 @@ current run is found through a context variable (set once per run, not per reque
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from copy import deepcopy
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -101,8 +101,9 @@ class _Run:
         self.position = (0, 0)
         self.principal = ctx.principal
         self.ctx = ctx.layered({"var": _VarSpace(self), "this": _ThisSpace(self)})
-        self.dispatch = {Block: self.block, If: self.if_, Choose: self.choose,
-                         While: self.while_}
+        self.dispatch: dict[type, Callable[[Any], None]] = {
+            Block: self.block, If: self.if_, Choose: self.choose, While: self.while_,
+        }
 
     # -- control --------------------------------------------------------------------
 
@@ -170,7 +171,7 @@ class _Run:
             raise StepLimitExceeded(
                 f"the script ran more than {budget.limit} instructions (max_steps); "
                 "is a <while> condition never false?", node.line, node.column)
-        arguments = dict(node.references)
+        arguments: dict[str, Any] = dict(node.references)
         for name, element in node.literals:
             arguments[name] = Value(deepcopy(element))
         try:

@@ -74,7 +74,11 @@ class _Problem(Exception):
         self.reason, self.line, self.column = reason, line, column
 
 
-class _Build(Transformer):  # type: ignore[type-arg]
+def _at(token: Token) -> tuple[int, int]:
+    return token.line or 1, token.column or 1
+
+
+class _Build(Transformer[Token, Any]):
     """Inline LALR callbacks: tokens and sub-results in, our nodes out. Stateless."""
 
     def fail(self, reason: str, line: int, column: int) -> _Problem:
@@ -85,11 +89,12 @@ class _Build(Transformer):  # type: ignore[type-arg]
 
     def attribute(self, children: list[Token]) -> tuple[Token, str]:
         name, value = children
-        return name, self.decode(value[1:-1], value.line, value.column + 1)
+        line, column = _at(value)
+        return name, self.decode(value[1:-1], line, column + 1)
 
     def stag(self, children: list[Any]) -> _Start:
         lt, name, *attributes = children
-        return _Start(str(name), self.attributes(attributes), lt.line, lt.column)
+        return _Start(str(name), self.attributes(attributes), *_at(lt))
 
     def empty(self, children: list[Any]) -> Node:
         start = self.stag(children)
@@ -102,14 +107,13 @@ class _Build(Transformer):  # type: ignore[type-arg]
 
     def element(self, children: list[Any]) -> Node:
         if len(children) == 1:
-            return children[0]  # type: ignore[no-any-return]
+            return children[0]
         start, *body, end = children
         if str(end) != start.tag:
             raise self.fail(
                 f"end tag </{end}> does not match start tag <{start.tag}> "
                 f"(opened at line {start.line}, column {start.column})",
-                end.line,
-                end.column,
+                *_at(end),
             )
         content = self.content(body)
         height = 1 + max((c.height for c in content if type(c) is Node), default=0)
@@ -123,7 +127,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
         attrs: dict[str, str] = {}
         for name, value in pairs:
             if name in attrs:
-                raise self.fail(f"attribute {name!s} is given twice", name.line, name.column)
+                raise self.fail(f"attribute {name!s} is given twice", *_at(name))
             attrs[str(name)] = value
         return attrs
 
@@ -135,12 +139,11 @@ class _Build(Transformer):  # type: ignore[type-arg]
                 continue
             kind = child.type
             if kind == "TEXT":
-                out.append(Text(str(child), child.line, child.column))
+                out.append(Text(str(child), *_at(child)))
             elif kind in ("CHARREF", "ENTREF"):
-                out.append(Text(self.decode(str(child), child.line, child.column),
-                                child.line, child.column))
+                out.append(Text(self.decode(str(child), *_at(child)), *_at(child)))
             elif kind == "CDATA":
-                out.append(Text(str(child)[9:-3], child.line, child.column))
+                out.append(Text(str(child)[9:-3], *_at(child)))
             elif kind == "PI":
                 self.instruction(child)
         return out
@@ -151,11 +154,11 @@ class _Build(Transformer):  # type: ignore[type-arg]
         if name.lower() == "xml" and token.start_pos != 0:
             raise self.fail(
                 "the XML declaration <?xml ...?> must come first in the script",
-                token.line, token.column,
+                *_at(token),
             )
         if not name:
             raise self.fail("a processing instruction needs a name after '<?'",
-                            token.line, token.column)
+                            *_at(token))
 
     def decode(self, raw: str, line: int, column: int) -> str:
         """Replace entity and character references; a bare '&' is an error."""
@@ -211,7 +214,7 @@ def parse(text: str) -> list[Node | Text]:
             f"character U+{ord(bad.group()):04X} is not allowed in XML", line, column, text
         )
     try:
-        return _parser().parse(text)  # type: ignore[no-any-return]
+        return _parser().parse(text)  # type: ignore[return-value]
     except _Problem as p:
         raise DPMLSyntaxError(p.reason, p.line, p.column, text) from None
     except UnexpectedInput as e:
