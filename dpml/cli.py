@@ -1,0 +1,115 @@
+"""``roc run SCRIPT``: run a DPML script from the command line.
+
+Prints the response (XML as XML, text as text, anything else as JSON). A malformed or
+failing script prints ``SCRIPT:LINE:COL: message`` on stderr and exits 1, never a
+traceback. ``--trace`` prints the tree of requests the script made on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+from xml.etree import ElementTree as ET
+
+import click
+
+from kernel.cli import kernel_from_options
+from kernel.plugins import collect, make_plugin_manager
+
+from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
+from .interpreter import DEFAULT_MAX_STEPS
+from .program import compile
+from .trace import Tracer
+
+__all__ = ["run_command"]
+
+
+@click.command("run")
+@click.argument("script", type=click.Path(dir_okay=False))
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter, read in the script as this:param:NAME (repeatable).")
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
+@click.option("--store", metavar="URL", help="Session store (SQLAlchemy URL).")
+@click.option("--trace", is_flag=True, help="Print the tree of requests on stderr.")
+@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS,
+              show_default=True, help="Stop the script after this many instructions.")
+def run_command(script: str, params: tuple[str, ...], config: str | None, store: str | None,
+                trace: bool, max_steps: int) -> None:
+    """Run the DPML SCRIPT and print its response."""
+    given = _params(params)
+    try:
+        with open(script, "rb") as f:
+            source = f.read()
+    except OSError as e:
+        _fail(f"{script}: cannot read the script: {e.strerror}")
+    try:
+        program = compile(source)
+    except DPMLSyntaxError as e:
+        _fail(f"{script}:{e.line}:{e.column}: {e.message}")
+    overrides: dict[str, dict[str, Any]] = {}
+    if store is not None:
+        if not _has_table("session"):
+            _fail("--store needs the session: scheme, which is not installed "
+                  "(no 'session' config table)")
+        overrides["session"] = {"store": store}
+    tracer = Tracer() if trace else None
+    with kernel_from_options(config, **overrides) as kernel:
+        ctx = kernel.context()
+        if tracer is not None:
+            ctx = tracer.attach(ctx)
+        try:
+            result = program.run(ctx, params=given, max_steps=max_steps)
+        except DPMLException as e:
+            _fail(f"{script}:{e.line}:{e.column}: {e.id}: {e.message}", tracer)
+        except DPMLLimitExceeded as e:
+            _fail(f"{script}:{e.line}:{e.column}: {e.message}", tracer)
+    if tracer is not None:
+        click.echo(tracer.render(), err=True)
+    _print(result)
+
+
+def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or not name:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
+        given[name] = value
+    return given
+
+
+def _has_table(table: str) -> bool:
+    """Does some installed plugin declare this config table? (No kernel is started.)"""
+    return table in collect(make_plugin_manager(), "roc_config", {}, "config table")
+
+
+def _fail(message: str, tracer: Tracer | None = None) -> NoReturn:
+    if tracer is not None:
+        click.echo(tracer.render(), err=True)
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def _print(value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, ET.Element):
+        click.echo(ET.tostring(value, encoding="unicode"))
+    elif isinstance(value, str):
+        click.echo(value)
+    elif isinstance(value, bytes):
+        try:
+            click.echo(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            sys.stdout.buffer.write(value)
+    else:
+        click.echo(json.dumps(value, default=_jsonable, ensure_ascii=False))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, ET.Element):
+        return ET.tostring(value, encoding="unicode")
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return repr(value)

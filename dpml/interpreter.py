@@ -1,0 +1,306 @@
+"""Running a compiled program against a context.
+
+A run layers a local address space over the caller's context (``var:`` and ``this:``),
+so accessors and every sub-request they make see the script's variables. Each
+instruction is one SOURCE request of ``active:{type}``. Errors become DPMLException,
+which the innermost block with an ``<exception>`` handler catches; the step and depth
+limits are not catchable, so a runaway script always stops.
+
+Runs nested through ``active:dpml`` share one step budget and count their depth; the
+current run is found through a context variable (set once per run, not per request).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Mapping
+from copy import deepcopy
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from kernel import Context, KernelError, Request, Response, Value, Verb
+from kernel.errors import MalformedURI, ResourceNotFound, Thrown, VerbNotSupported
+
+from .ast import (
+    TARGET_COND,
+    TARGET_EXCEPTION,
+    TARGET_RESPONSE,
+    TARGET_VAR,
+    Block,
+    Choose,
+    If,
+    Instr,
+    While,
+)
+from .errors import DepthLimitExceeded, DPMLException, DPMLLimitExceeded, StepLimitExceeded
+
+__all__ = ["execute", "Param", "DEFAULT_MAX_STEPS", "DEFAULT_MAX_DEPTH"]
+
+DEFAULT_MAX_STEPS = 1_000_000
+DEFAULT_MAX_DEPTH = 32
+SOURCE = Verb.SOURCE
+_UNSET: Any = object()
+_current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dpml_run", default=None)
+
+
+class Param:
+    """A ``this:param:NAME``: a value, or a reference answered by another context."""
+
+    __slots__ = ("value", "ctx", "uri")
+
+    def __init__(self, value: Any = None, ctx: Context | None = None, uri: str = "") -> None:
+        self.value, self.ctx, self.uri = value, ctx, uri
+
+
+class _Budget:
+    __slots__ = ("steps", "limit", "max_depth")
+
+    def __init__(self, limit: int, max_depth: int) -> None:
+        self.steps, self.limit, self.max_depth = 0, limit, max_depth
+
+
+def execute(
+    body: Block,
+    ctx: Context,
+    params: Mapping[str, Param],
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> Any:
+    """Run ``body``; the value of ``this:response`` (None if the script set none)."""
+    parent = _current.get()
+    if parent is None:
+        budget, depth = _Budget(max_steps, max_depth), 0
+    else:
+        budget, depth = parent.budget, parent.depth + 1
+        if depth > budget.max_depth:
+            line, column = parent.position
+            raise DepthLimitExceeded(
+                f"scripts called scripts more than {budget.max_depth} deep "
+                "(is a script calling itself?)", line, column)
+    run = _Run(ctx, params, budget, depth)
+    token = _current.set(run)
+    try:
+        run.block(body)
+    finally:
+        _current.reset(token)
+    return None if run.response is _UNSET else run.response
+
+
+class _Run:
+    """The state of one program run, and the tree walk."""
+
+    def __init__(self, ctx: Context, params: Mapping[str, Param], budget: _Budget,
+                 depth: int) -> None:
+        self.vars: dict[str, Any] = {}
+        self.response: Any = _UNSET
+        self.cond: Any = _UNSET
+        self.exception: Any = _UNSET
+        self.params = dict(params)
+        self.budget = budget
+        self.depth = depth
+        self.position = (0, 0)
+        self.principal = ctx.principal
+        self.ctx = ctx.layered({"var": _VarSpace(self), "this": _ThisSpace(self)})
+        self.dispatch: dict[type, Callable[[Any], None]] = {
+            Block: self.block, If: self.if_, Choose: self.choose, While: self.while_,
+        }
+
+    # -- control --------------------------------------------------------------------
+
+    def block(self, block: Block) -> None:
+        if block.handler is None:
+            self.steps(block)
+            return
+        try:
+            self.steps(block)
+        except DPMLException as e:
+            self.exception = e.element()
+            self.block(block.handler)
+
+    def steps(self, block: Block) -> None:
+        instr, dispatch = self.instr, self.dispatch
+        for step in block.steps:
+            if type(step) is Instr:
+                instr(step)
+            else:
+                dispatch[type(step)](step)
+
+    def test(self, cond: Block) -> bool:
+        self.cond = _UNSET
+        self.block(cond)
+        value = self.cond
+        if value is True or value is False:
+            return value
+        if isinstance(value, ET.Element) and value.tag == "b" and not len(value):
+            text = (value.text or "").strip()
+            if text in ("t", "f"):
+                return text == "t"
+        found = "nothing" if value is _UNSET else f"a {type(value).__name__}"
+        raise DPMLException(
+            "BadCondition",
+            f"a <cond> must SINK a boolean to this:cond (<b>t</b>, <b>f</b> or a bool); "
+            f"it left {found}",
+            cond.line, cond.column,
+        )
+
+    def if_(self, node: If) -> None:
+        if self.test(node.cond):
+            self.block(node.then)
+        elif node.otherwise is not None:
+            self.block(node.otherwise)
+
+    def choose(self, node: Choose) -> None:
+        for cond, then in node.branches:
+            if self.test(cond):
+                self.block(then)
+                return
+        if node.otherwise is not None:
+            self.block(node.otherwise)
+
+    def while_(self, node: While) -> None:
+        while self.test(node.cond):
+            self.block(node.body)
+
+    # -- instructions ---------------------------------------------------------------
+
+    def instr(self, node: Instr) -> None:
+        budget = self.budget
+        budget.steps += 1
+        self.position = (node.line, node.column)
+        if budget.steps > budget.limit:
+            raise StepLimitExceeded(
+                f"the script ran more than {budget.limit} instructions (max_steps); "
+                "is a <while> condition never false?", node.line, node.column)
+        arguments: dict[str, Any] = dict(node.references)
+        for name, element in node.literals:
+            arguments[name] = Value(deepcopy(element))
+        try:
+            value = self.ctx.request(
+                Request(SOURCE, node.uri, None, arguments, None, self.principal)
+            ).representation
+            kind = node.target_kind
+            if kind == TARGET_VAR:
+                self.vars[node.target_name] = value
+            elif kind == TARGET_COND:
+                self.cond = value
+            elif kind == TARGET_RESPONSE:
+                self.response = value
+            elif kind == TARGET_EXCEPTION:
+                self.exception = value
+            elif node.target is not None:
+                self.ctx.sink(node.target, value)
+        except DPMLLimitExceeded:
+            raise
+        except Exception as e:
+            raise _failure(e, node) from e
+
+
+def _failure(error: Exception, node: Instr) -> DPMLException:
+    """What ``this:exception`` shows for an error: its id and message."""
+    if isinstance(error, DPMLException | Thrown):
+        message = error.message
+    elif isinstance(error, KernelError):
+        message = str(error)
+    else:
+        message = f"{type(error).__name__}: {error}"
+    error_id = error.id if isinstance(error, KernelError) else type(error).__name__
+    return DPMLException(error_id, message, node.line, node.column)
+
+
+# -- the local address space ------------------------------------------------------------
+
+
+class _VarSpace:
+    """``var:NAME``: the program's variables."""
+
+    def __init__(self, run: _Run) -> None:
+        self.vars = run.vars
+
+    def _name(self, request: Request) -> str:
+        name = request.uri[4:]
+        if not name:
+            raise MalformedURI("var: needs a name, e.g. var:result")
+        return name
+
+    def source(self, request: Request, ctx: Context) -> Any:
+        name = self._name(request)
+        try:
+            return self.vars[name]
+        except KeyError:
+            raise ResourceNotFound(f"variable {name!r} is not set") from None
+
+    def sink(self, request: Request, ctx: Context) -> None:
+        self.vars[self._name(request)] = request.primary
+
+    def new(self, request: Request, ctx: Context) -> str:
+        self.vars[self._name(request)] = request.primary
+        return request.uri
+
+    def exists(self, request: Request, ctx: Context) -> bool:
+        return self._name(request) in self.vars
+
+    def delete(self, request: Request, ctx: Context) -> bool:
+        return self.vars.pop(self._name(request), _UNSET) is not _UNSET
+
+
+_FIELDS = {"response": "response", "cond": "cond", "exception": "exception"}
+
+
+class _ThisSpace:
+    """``this:response``, ``this:cond``, ``this:exception`` and ``this:param:NAME``."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+
+    def _field(self, request: Request) -> str:
+        name = request.uri[5:]
+        if name in _FIELDS:
+            return name
+        raise MalformedURI(
+            "this: offers this:response, this:cond, this:exception and this:param:NAME"
+        )
+
+    def _param(self, request: Request) -> Any:
+        name = request.uri[11:]
+        param = self.run.params.get(name)
+        if param is None:
+            given = ", ".join(sorted(self.run.params)) or "none"
+            if request.verb is Verb.EXISTS:
+                return False
+            raise ResourceNotFound(f"the script was given no parameter {name!r} (given: {given})")
+        if param.ctx is not None:
+            return param.ctx.request(request.replace(uri=param.uri))
+        if request.verb is SOURCE:
+            return param.value
+        if request.verb is Verb.EXISTS:
+            return True
+        raise VerbNotSupported(f"parameter {name!r} was passed by value; it can only be read")
+
+    def source(self, request: Request, ctx: Context) -> Any:
+        if request.uri.startswith("this:param:"):
+            return self._param(request)
+        value = getattr(self.run, self._field(request))
+        if value is _UNSET:
+            raise ResourceNotFound(f"{request.uri} is not set")
+        return value
+
+    def sink(self, request: Request, ctx: Context) -> None:
+        if request.uri.startswith("this:param:"):
+            self._param(request)
+            return
+        setattr(self.run, self._field(request), request.primary)
+
+    def exists(self, request: Request, ctx: Context) -> bool:
+        if request.uri.startswith("this:param:"):
+            found = self._param(request)
+            return bool(found.representation if type(found) is Response else found)
+        return getattr(self.run, self._field(request)) is not _UNSET
+
+    def delete(self, request: Request, ctx: Context) -> bool:
+        if request.uri.startswith("this:param:"):
+            found = self._param(request)
+            return bool(found.representation if type(found) is Response else found)
+        name = self._field(request)
+        was = getattr(self.run, name) is not _UNSET
+        setattr(self.run, name, _UNSET)
+        return was

@@ -1,0 +1,75 @@
+"""The public face of DPML: ``compile`` a script once, ``run`` it many times."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from kernel import Context, Value
+from kernel.errors import UnsupportedRepresentation
+
+from .ast import Block
+from .compiler import compile_body
+from .errors import DPMLSyntaxError
+from .interpreter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, Param, execute
+
+__all__ = ["Program", "compile", "run"]
+
+
+class Program:
+    """A checked script. Immutable, so one program may run in many threads at once."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: Block) -> None:
+        self.body = body
+
+    def run(
+        self,
+        ctx: Context,
+        params: Mapping[str, Any] | None = None,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ) -> Any:
+        """Run against ``ctx``; returns ``this:response``.
+
+        ``params`` become ``this:param:NAME``, passed by value (a :class:`kernel.Value`
+        is unwrapped). Raises DPMLException for an error no ``<exception>`` handled, and
+        StepLimitExceeded / DepthLimitExceeded when a limit stops the script.
+        """
+        given = {
+            name: Param(value.value if isinstance(value, Value) else value)
+            for name, value in (params or {}).items()
+        }
+        return execute(self.body, ctx, given, max_steps, max_depth)
+
+    def __repr__(self) -> str:
+        return f"<dpml.Program {len(self.body.steps)} steps>"
+
+
+def compile(text: str | bytes) -> Program:  # noqa: A001 - the name the contract gives
+    """Parse and check a script; DPMLSyntaxError (with line and column) if it is wrong.
+
+    Programs are cached by content: compiling the same text again costs a dict lookup.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise DPMLSyntaxError(f"the script is not UTF-8 text: {e.reason}", 1, 1) from None
+    if not isinstance(text, str):
+        raise UnsupportedRepresentation(
+            f"a DPML script is text (str or UTF-8 bytes), not {type(text).__name__}"
+        )
+    return _compile(text)
+
+
+@lru_cache(maxsize=512)
+def _compile(text: str) -> Program:
+    return Program(compile_body(text))
+
+
+def run(text: str | bytes, ctx: Context, params: Mapping[str, Any] | None = None) -> Any:
+    """Compile (or find in the cache) and run a script; returns ``this:response``."""
+    return compile(text).run(ctx, params)

@@ -1,0 +1,62 @@
+"""A runaway script stops: max_steps, and a limit on scripts calling scripts."""
+
+from __future__ import annotations
+
+import pytest
+
+import dpml
+from dpml import DepthLimitExceeded, StepLimitExceeded
+from kernel import LimitExceeded
+from tests.dpml.conftest import instr
+
+FOREVER = ("<idoc>\n<while><cond>" + instr("copy", "this:cond", operand="<b>t</b>")
+           + "</cond><seq>\n  " + instr("copy", "var:x", operand="data:,x")
+           + "</seq></while></idoc>")
+
+
+def test_runaway_loop_stops_at_max_steps(dctx):
+    with pytest.raises(StepLimitExceeded) as caught:
+        dpml.compile(FOREVER).run(dctx, max_steps=1000)
+    error = caught.value
+    assert isinstance(error, LimitExceeded)
+    assert "more than 1000 instructions" in error.message
+    assert error.line in (2, 3)
+
+
+def test_max_steps_counts_instructions_exactly(dctx):
+    script = "<idoc>" + instr("copy", "var:a", operand="data:,1") * 3 + "</idoc>"
+    program = dpml.compile(script)
+    program.run(dctx, max_steps=3)
+    with pytest.raises(StepLimitExceeded):
+        program.run(dctx, max_steps=2)
+
+
+def test_default_max_steps_is_a_million():
+    from dpml.interpreter import DEFAULT_MAX_STEPS
+
+    assert DEFAULT_MAX_STEPS == 1_000_000
+
+
+def test_a_script_calling_itself_stops_at_the_depth_limit(dctx, memory):
+    memory.items["mem:self"] = "<idoc>\n" + instr("dpml", operand="mem:self") + "</idoc>"
+    with pytest.raises(DepthLimitExceeded) as caught:
+        dpml.run("<idoc>" + instr("dpml", operand="mem:self") + "</idoc>", dctx)
+    assert "more than 32 deep" in caught.value.message
+
+
+def test_nested_scripts_share_one_step_budget(dctx, memory):
+    memory.items["mem:sub"] = FOREVER
+    with pytest.raises(StepLimitExceeded):
+        dpml.compile("<idoc>" + instr("dpml", operand="mem:sub") + "</idoc>").run(
+            dctx, max_steps=500)
+
+
+def test_depth_limit_can_be_lowered(dctx, memory):
+    memory.items["mem:leaf"] = "<idoc>" + instr("copy", "this:response",
+                                                 operand="data:,leaf") + "</idoc>"
+    memory.items["mem:mid"] = "<idoc>" + instr("dpml", "this:response",
+                                                operand="mem:leaf") + "</idoc>"
+    top = dpml.compile("<idoc>" + instr("dpml", "this:response", operand="mem:mid") + "</idoc>")
+    assert top.run(dctx, max_depth=2) == "leaf"
+    with pytest.raises(DepthLimitExceeded):
+        top.run(dctx, max_depth=1)
