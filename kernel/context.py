@@ -71,8 +71,11 @@ class Context:
     def source(self, uri: str, rtype: type | None = None) -> Any:
         """SOURCE ``uri``; with ``rtype``, the representation transrepted to that type."""
         try:
-            method = self._source[uri.partition(":")[0]]
+            scheme, colon, _ = uri.partition(":")
+            method = self._source[scheme] if colon else None
         except (KeyError, AttributeError):
+            method = None
+        if method is None:  # layered, unknown or malformed: the general path says which
             return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
         try:
             rep = method(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)), self)
@@ -128,6 +131,10 @@ class Context:
         layer = {scheme: compile_handler(scheme, handler) for scheme, handler in spaces.items()}
         return Context(self.kernel, self.principal, (layer, *self._layers))
 
+    def _push(self, layer: dict[str, Methods]) -> Context:
+        """A context with an already compiled layer on top (the per-call fast form)."""
+        return Context(self.kernel, self.principal, (layer, *self._layers))
+
     def as_principal(self, principal: str | None) -> Context:
         """This context, issuing requests for another principal."""
         return Context(self.kernel, principal, self._layers)
@@ -150,7 +157,12 @@ class Context:
             raise _located(e, uri, verb) from None
 
     def _resolve(self, uri: str, verb: Verb) -> Any:
-        scheme, _ = split(uri)
+        try:
+            scheme, colon, _ = uri.partition(":")
+        except AttributeError:
+            colon = ""
+        if not colon:
+            split(uri)  # raises the MalformedURI that explains
         for layer in self._layers:
             methods = layer.get(scheme)
             if methods is not None:
@@ -160,6 +172,7 @@ class Context:
                 return method
         method = self._tables[verb].get(scheme)
         if method is None:
+            split(uri)  # a malformed scheme is MalformedURI, not UnresolvedURI
             if scheme in self.kernel.schemes:
                 raise _unsupported(uri, verb, scheme, self.kernel._methods[scheme])
             known = ", ".join(sorted(self.kernel.schemes))

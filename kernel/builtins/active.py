@@ -55,9 +55,12 @@ class ActiveScheme:
             request.rtype,
             request.principal,
         )
-        return accessor(inner, ctx.layered({"arg": space, "pbv": space.by_value}))
+        return accessor(inner, ctx._push(space.layer))
 
     source = sink = exists = delete = new = _call
+
+
+_FORWARDED = (Verb.SOURCE, Verb.SINK, Verb.EXISTS, Verb.DELETE, Verb.NEW)
 
 
 class ArgumentSpace:
@@ -68,6 +71,11 @@ class ArgumentSpace:
         self.values = values
         self.outer = outer
         self.by_value = ByValueSpace(values)
+        by_value = self.by_value
+        self.layer = {  # built directly: this happens on every accessor call
+            "arg": dict.fromkeys(_FORWARDED, self._forward),
+            "pbv": {Verb.SOURCE: by_value.source, Verb.EXISTS: by_value.exists},
+        }
 
     def _forward(self, request: Request, ctx: Context) -> Any:
         name = request.uri.partition(":")[2]
@@ -78,8 +86,6 @@ class ArgumentSpace:
             given = ", ".join(sorted(self.references)) or "none"
             raise ResourceNotFound(f"the accessor was given no argument {name!r} (given: {given})")
         return self.outer.request(request.replace(uri=target))
-
-    source = sink = exists = delete = new = _forward
 
 
 class ByValueSpace:
