@@ -27,7 +27,7 @@ LinkMaker = Callable[["Instance", "Instance"], tuple[Link, Link]]
 class Instance:
     """A session instance: reception, free-for-all and link-event streams, and a peer."""
 
-    __slots__ = ("id", "uri", "messages", "free", "events", "_lock", "_link", "_closed", "_lost")
+    __slots__ = ("id", "uri", "messages", "free", "events", "_lock", "link", "_closed", "_lost")
 
     def __init__(self, id: str, cap: int) -> None:
         self.id = id
@@ -37,18 +37,14 @@ class Instance:
         self.free = Stream(name + "/free", cap)
         self.events = Stream(name + "/link", cap)
         self._lock = threading.Lock()
-        self._link: Link | None = None
+        #: this instance's end of its current link, or None (read it, never set it)
+        self.link: Link | None = None
         self._closed = False
         self._lost: str | None = None  # how the last link ended, for NotConnected's message
 
     @property
-    def link(self) -> Link | None:
-        """This instance's end of its current link, or None."""
-        return self._link
-
-    @property
     def peer(self) -> str | None:
-        link = self._link
+        link = self.link
         return None if link is None else link.peer
 
     @property
@@ -57,14 +53,14 @@ class Instance:
 
     def send(self, message: Any) -> None:
         """Send to the peer (the message is already checked)."""
-        link = self._link
+        link = self.link
         if link is None:
-            raise self._not_connected()
+            raise self.not_connected()
         link.send(message)
 
     def disconnect(self) -> bool:
         """End the current link in order; True if there was one to end."""
-        link = self._link
+        link = self.link
         return link is not None and link.disconnect()
 
     def close(self) -> bool:
@@ -74,7 +70,7 @@ class Instance:
             if self._closed:
                 return False
             self._closed = True
-            link = self._link
+            link = self.link
         if link is not None:
             link.disconnect()
         for stream in (self.messages, self.free, self.events):
@@ -85,10 +81,10 @@ class Instance:
 
     def on_link(self, link: Link, event: str) -> None:
         with self._lock:
-            if self._link is not link:  # a link this instance has already left
+            if self.link is not link:  # a link this instance has already left
                 return
             if event == DISCONNECT or event == PERM_FAIL:
-                self._link = None
+                self.link = None
                 self._lost = event
             try:
                 self.events.put(event, force=True)  # the system speaks: never refused
@@ -100,18 +96,18 @@ class Instance:
     def _check_free(self) -> None:
         if self._closed:
             raise ChannelClosed(f"{short(self.uri)} is closed")
-        if self._link is not None:
+        if self.link is not None:
             raise AlreadyConnected(
-                f"{short(self.uri)} is already connected to {short(self._link.peer)}; "
+                f"{short(self.uri)} is already connected to {short(self.link.peer)}; "
                 f"disconnect it first (DELETE {short(self.uri)}/peer)"
             )
 
     def _attach(self, link: Link) -> None:
-        self._link = link
+        self.link = link
         self._lost = None
         self.events.put(CONNECT, force=True)
 
-    def _not_connected(self) -> NotConnected:
+    def not_connected(self) -> NotConnected:
         why = f" (its last link ended with {self._lost})" if self._lost else ""
         return NotConnected(
             f"{short(self.uri)} has no peer{why}; connect it first with "

@@ -83,15 +83,19 @@ class _Wire:
 
 class LocalLink(Link):
     """An end of a link between two instances of one kernel: a message goes straight onto
-    the peer's stream, under the link's lock so nothing crosses it once it has ended."""
+    the peer's stream. Sending takes no lock (it is the hot path): a message sent at the
+    very moment the link ends may still arrive, after the ``disconnect``."""
 
-    __slots__ = ("owner", "peer", "_to", "_wire")
+    __slots__ = ("owner", "peer", "over", "_to", "_wire", "_lock", "_put")
 
     def __init__(self, owner: Endpoint, to: Endpoint, wire: _Wire) -> None:
         self.owner = owner
         self.peer = to.uri
+        self.over = False  # set on both ends, under the lock, when the link ends
         self._to = to
         self._wire = wire
+        self._lock = wire.lock
+        self._put = to.messages.put
 
     @classmethod
     def pair(cls, a: Endpoint, b: Endpoint) -> tuple[LocalLink, LocalLink]:
@@ -102,10 +106,9 @@ class LocalLink(Link):
         return ends
 
     def send(self, message: Any) -> None:
-        with self._wire.lock:
-            if self._wire.over:
-                raise NotConnected(f"the link to {short(self.peer)} has ended")
-            self._to.messages.put(message)
+        if self.over:
+            raise NotConnected(f"the link to {short(self.peer)} has ended")
+        self._put(message)
 
     def disconnect(self) -> bool:
         return self._end(DISCONNECT)
@@ -118,6 +121,8 @@ class LocalLink(Link):
             self._ending(event)
             wire.over = True
             wire.state = event
+            for end in wire.ends:
+                end.over = True
             for end in wire.ends:
                 end.owner.on_link(end, event)
             return True
@@ -145,11 +150,11 @@ class FaultLink(LocalLink):
         self._buffer: deque[Any] = deque()
 
     def send(self, message: Any) -> None:
-        with self._wire.lock:
-            if self._wire.over:
+        with self._lock:
+            if self.over:
                 raise NotConnected(f"the link to {short(self.peer)} has ended")
             if self._wire.state == OK:
-                self._to.messages.put(message)
+                self._put(message)
                 return
             cap = self._to.messages.cap
             if len(self._to.messages) + len(self._buffer) >= cap:
@@ -162,14 +167,14 @@ class FaultLink(LocalLink):
     def temp_fail(self) -> None:
         """The link goes quiet (as when a network is cut)."""
         with self._wire.lock:
-            if not self._wire.over and self._wire.state == OK:
+            if not self.over and self._wire.state == OK:
                 self._wire.state = TEMP_FAIL
                 self._tell(TEMP_FAIL)
 
     def ok(self) -> None:
         """The link comes back: ``ok``, then every buffered message, in order."""
         with self._wire.lock:
-            if not self._wire.over and self._wire.state == TEMP_FAIL:
+            if not self.over and self._wire.state == TEMP_FAIL:
                 self._wire.state = OK
                 self._tell(OK)
                 self._flush()

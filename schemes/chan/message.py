@@ -13,22 +13,23 @@ from xml.etree.ElementTree import Element
 
 from kernel.errors import UnsupportedRepresentation
 
-__all__ = ["checked"]
+__all__ = ["checked", "SCALARS"]
 
-_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
+#: the types that travel as they are
+SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def checked(value: Any) -> Any:
     """``value`` if it may travel as a message (containers copied); else
     UnsupportedRepresentation naming the part that may not."""
-    if type(value) in _SCALARS:
+    if type(value) in SCALARS:
         return value
     return _copy(value, "the message")
 
 
 def _copy(value: Any, where: str) -> Any:
     kind = type(value)
-    if kind in _SCALARS:
+    if kind in SCALARS:
         return value
     if kind is list:
         return [_copy(item, f"{where}[{i}]") for i, item in enumerate(value)]

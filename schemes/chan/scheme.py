@@ -25,7 +25,7 @@ from kernel.errors import (
 from .errors import ChannelClosed, StreamFull
 from .instance import Gate, Instance, LinkMaker, connect
 from .link import Link, LocalLink, short
-from .message import checked
+from .message import SCALARS, checked
 
 __all__ = ["ChanScheme"]
 
@@ -50,7 +50,8 @@ class ChanScheme:
         #: makes the link between two instances of this kernel; tests swap in
         #: ``FaultLink.pair`` to inject failures
         self.local_link: LinkMaker = LocalLink.pair
-        self._open: dict[str, Instance | Gate] = {}
+        self._open: dict[str, Instance | Gate] = {}  # by URI: chan:ID
+        self._instances: dict[str, Instance] = {}  # the same, instances only: sends look here
         self._lock = threading.Lock()
         self._closed = False
 
@@ -65,9 +66,13 @@ class ChanScheme:
         return self._make(Gate if kind == "gate" else Instance).uri
 
     def sink(self, request: Request, ctx: Context) -> None:
-        target = self._open.get(request.uri[5:])
-        if type(target) is Instance:  # the hot path: send to chan:A's peer
-            target.send(checked(request.primary))
+        target = self._instances.get(request.uri)
+        if target is not None:  # the hot path: send to chan:A's peer
+            link = target.link
+            if link is None:
+                raise target.not_connected()
+            message = request.primary
+            link.send(message if type(message) in SCALARS else checked(message))
             return
         target, part = self._find(request, "SINK")
         assert isinstance(target, Instance)
@@ -107,16 +112,15 @@ class ChanScheme:
         if part == "peer":
             assert isinstance(target, Instance)
             return target.disconnect()
-        with self._lock:
-            self._open.pop(target.id, None)
+        self._forget(target)
         return target.close()
 
     # -- for tests and tools -------------------------------------------------------------------
 
     def link(self, uri: str) -> Link | None:
         """The current link end of the instance at ``uri`` (``chan:ID``), or None."""
-        target = self._open.get(uri[5:]) if uri.startswith("chan:") else None
-        return target.link if isinstance(target, Instance) else None
+        target = self._instances.get(uri)
+        return None if target is None else target.link
 
     def close(self) -> None:
         """Close every instance and gate (waking every reader); called by Kernel.close()."""
@@ -124,6 +128,7 @@ class ChanScheme:
             self._closed = True
             targets = list(self._open.values())
             self._open.clear()
+            self._instances.clear()
         for target in targets:
             target.close()
 
@@ -134,8 +139,15 @@ class ChanScheme:
         with self._lock:
             if self._closed:
                 raise ChannelClosed("chan: is closed: its kernel was closed")
-            self._open[target.id] = target
+            self._open[target.uri] = target
+            if kind is Instance:
+                self._instances[target.uri] = target
         return target
+
+    def _forget(self, target: Instance | Gate) -> None:
+        with self._lock:
+            self._open.pop(target.uri, None)
+            self._instances.pop(target.uri, None)
 
     def _find(self, request: Request, verb: str) -> tuple[Instance | Gate, str]:
         match = _URI.match(request.uri)
@@ -147,7 +159,7 @@ class ChanScheme:
         id, part = match.group(1), match.group(2) or ""
         if part and part not in _INSTANCE["SOURCE"] | _GATE["SOURCE"]:
             raise MalformedURI(f"unknown part {part!r}; a chan URI's PART is one of {_PARTS}")
-        target = self._open.get(id)
+        target = self._open.get(request.uri[: 5 + 32])
         if target is None:
             raise ChannelClosed(f"chan:{id[:8]}… is closed, or was never opened in this kernel")
         allowed = (_GATE if isinstance(target, Gate) else _INSTANCE).get(verb, ())
@@ -171,7 +183,7 @@ class ChanScheme:
         match = _URI.match(peer)
         if match is None or match.group(2):
             raise MalformedURI(f"the peer must be an instance or gate URI chan:ID, not {peer!r}")
-        target = self._open.get(match.group(1))
+        target = self._open.get(peer)
         if target is None:
             raise ChannelClosed(f"the peer {short(peer)} is closed, or was never opened here")
         if isinstance(target, Gate):
@@ -193,8 +205,7 @@ class ChanScheme:
             try:
                 connect(client, server, self.local_link)
             except BaseException:
-                with self._lock:
-                    self._open.pop(server.id, None)
+                self._forget(server)
                 server.close()
                 raise
             gate.sessions.put(server.uri, force=True)

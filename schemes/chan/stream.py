@@ -5,9 +5,10 @@ stops at ``nil``. Here a stream is a queue that many readers may share (each ite
 exactly one of them, in order) and that ends when its instance closes: the items already
 received can still be read, then iteration stops.
 
-The queue is a C ``SimpleQueue`` (threads block in C and wake without a Python condition
-variable); a small lock orders ``put`` against ``close`` and against coroutines that
-register to be woken, so a coroutine never misses an item or the end.
+The queue is a C ``SimpleQueue``: threads block in C and wake without a Python condition
+variable, and ``put`` takes no lock of its own. A coroutine that finds the queue empty
+registers to be woken and looks again, while ``put`` wakes whoever registered after
+queueing its item, so a coroutine never misses an item or the end.
 """
 
 from __future__ import annotations
@@ -41,13 +42,15 @@ class Stream:
     :class:`StreamFull` so a fast sender cannot fill memory.
     """
 
-    __slots__ = ("name", "cap", "_queue", "_lock", "_closed", "_waiters")
+    __slots__ = ("name", "cap", "_queue", "_put", "_size", "_lock", "_closed", "_waiters")
 
     def __init__(self, name: str, cap: int) -> None:
         self.name = name
         self.cap = cap
         self._queue: SimpleQueue[Any] = SimpleQueue()
-        self._lock = threading.Lock()
+        self._put = self._queue.put
+        self._size = self._queue.qsize
+        self._lock = threading.Lock()  # guards _waiters and the end
         self._closed = False
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
@@ -55,20 +58,31 @@ class Stream:
 
     def put(self, item: Any, force: bool = False) -> None:
         """Append ``item``; StreamFull beyond the cap (unless ``force``), ChannelClosed
-        once the stream has ended."""
+        once the stream has ended.
+
+        Callers that must not interleave (a link's sends) hold their own lock, which also
+        makes the cap exact for them; an item put at the very moment the stream ends may
+        arrive after the end, where no reader will look.
+        """
+        if self._closed:
+            raise ChannelClosed(f"{self.name} has ended: its instance is closed")
+        if not force and self._size() >= self.cap:
+            raise StreamFull(
+                f"{self.name} already keeps {self.cap} unread items; the receiver must "
+                "read them first (or raise config chan.max_pending)"
+            )
+        self._put(item)
+        if self._waiters:
+            self._wake()
+
+    def _wake(self) -> None:
         with self._lock:
-            if self._closed:
-                raise ChannelClosed(f"{self.name} has ended: its instance is closed")
-            if not force and self._queue.qsize() >= self.cap:
-                raise StreamFull(
-                    f"{self.name} already keeps {self.cap} unread items; the receiver must "
-                    "read them first (or raise config chan.max_pending)"
-                )
-            self._queue.put(item)
-            if not self._waiters:
-                return
             waiters, self._waiters = self._waiters, []
-        _wake(waiters)
+        for loop, waiter in waiters:
+            try:
+                loop.call_soon_threadsafe(_resolve, waiter)
+            except RuntimeError:  # that loop is closed: nobody is waiting there any more
+                pass
 
     def close(self) -> None:
         """End the stream: readers get what is left, then the end. Safe to call twice."""
@@ -76,9 +90,8 @@ class Stream:
             if self._closed:
                 return
             self._closed = True
-            self._queue.put(_END)
-            waiters, self._waiters = self._waiters, []
-        _wake(waiters)
+            self._put(_END)
+        self._wake()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -97,7 +110,8 @@ class Stream:
         return item
 
     def __iter__(self) -> Iterator[Any]:
-        return self
+        yield from iter(self._queue.get, _END)  # the loop runs in C
+        self._put(_END)
 
     def __next__(self) -> Any:
         item = self._queue.get()
@@ -110,29 +124,38 @@ class Stream:
         return self
 
     async def __anext__(self) -> Any:
-        loop = asyncio.get_running_loop()
+        get = self._queue.get_nowait
         while True:
-            with self._lock:
-                try:
-                    item = self._queue.get_nowait()
-                except Empty:
-                    item = _EMPTY
-                    waiter = loop.create_future()
-                    self._waiters.append((loop, waiter))
-            if item is _END:
-                self._queue.put(_END)
-                raise StopAsyncIteration
-            if item is not _EMPTY:
-                return item
             try:
-                await waiter
-            finally:
-                if not waiter.done():  # cancelled: stop being woken
-                    with self._lock:
-                        try:
-                            self._waiters.remove((loop, waiter))
-                        except ValueError:
-                            pass
+                item = get()
+            except Empty:
+                item = await self._wait(get)
+                if item is _EMPTY:
+                    continue
+            if item is _END:
+                self._put(_END)
+                raise StopAsyncIteration
+            return item
+
+    async def _wait(self, get: Any) -> Any:
+        """Register to be woken, look once more, then wait; an item, or _EMPTY if woken."""
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        entry = (loop, waiter)
+        with self._lock:
+            self._waiters.append(entry)
+        try:
+            try:
+                return get()  # a put that came before we registered
+            except Empty:
+                pass
+            await waiter
+            return _EMPTY
+        finally:
+            if not waiter.done():  # not woken (found an item, or cancelled): unregister
+                with self._lock:
+                    if entry in self._waiters:
+                        self._waiters.remove(entry)
 
     async def aget(self, timeout: float | None = None) -> Any:
         """``get`` for coroutines: the next item; TimeoutError, or ChannelClosed at the end."""
@@ -156,14 +179,6 @@ class Stream:
     def __repr__(self) -> str:
         state = "ended" if self._closed else "open"
         return f"<Stream {self.name} {state}, {len(self)} unread>"
-
-
-def _wake(waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
-    for loop, waiter in waiters:
-        try:
-            loop.call_soon_threadsafe(_resolve, waiter)
-        except RuntimeError:  # that loop is closed: nobody is waiting there any more
-            pass
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:
