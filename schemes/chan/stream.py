@@ -60,9 +60,9 @@ class Stream:
         """Append ``item``; StreamFull beyond the cap (unless ``force``), ChannelClosed
         once the stream has ended.
 
-        Callers that must not interleave (a link's sends) hold their own lock, which also
-        makes the cap exact for them; an item put at the very moment the stream ends may
-        arrive after the end, where no reader will look.
+        No lock is taken: when several threads put at once the cap may be passed by one
+        item per thread, and an item put at the very moment the stream ends may land after
+        the end, where no reader looks.
         """
         if self._closed:
             raise ChannelClosed(f"{self.name} has ended: its instance is closed")
@@ -151,11 +151,10 @@ class Stream:
                 pass
             await waiter
             return _EMPTY
-        finally:
-            if not waiter.done():  # not woken (found an item, or cancelled): unregister
-                with self._lock:
-                    if entry in self._waiters:
-                        self._waiters.remove(entry)
+        finally:  # found an item, or cancelled: stop being woken
+            with self._lock:
+                if entry in self._waiters:
+                    self._waiters.remove(entry)
 
     async def aget(self, timeout: float | None = None) -> Any:
         """``get`` for coroutines: the next item; TimeoutError, or ChannelClosed at the end."""
