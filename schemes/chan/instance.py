@@ -51,6 +51,13 @@ class Instance:
     def closed(self) -> bool:
         return self._closed
 
+    def attach(self, link: Link) -> None:
+        """Make ``link`` this instance's connection (a link whose other end is elsewhere,
+        as over a network); AlreadyConnected if it has one, ChannelClosed if closed."""
+        with self._lock:
+            self._check_free()
+            self._attach(link)
+
     def send(self, message: Any) -> None:
         """Send to the peer (the message is already checked)."""
         link = self.link
@@ -91,7 +98,7 @@ class Instance:
             except ChannelClosed:
                 pass
 
-    # -- called by connect() with the lock held ---------------------------------------------
+    # -- with the lock held ------------------------------------------------------------------
 
     def _check_free(self) -> None:
         if self._closed:
@@ -108,6 +115,7 @@ class Instance:
         self.events.put(CONNECT, force=True)
 
     def not_connected(self) -> NotConnected:
+        """The error for a send without a peer, saying how the last link ended."""
         why = f" (its last link ended with {self._lost})" if self._lost else ""
         return NotConnected(
             f"{short(self.uri)} has no peer{why}; connect it first with "

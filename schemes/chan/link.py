@@ -4,7 +4,10 @@ An instance knows only its own end of a link, through the two methods of :class:
 ``send(message)`` and ``disconnect()``. A link, in turn, knows only the :class:`Endpoint`
 at each end: it puts arriving messages on ``endpoint.messages`` and reports what happens
 to the connection with ``endpoint.on_link(link, event)``. A link that ends (``disconnect``
-or ``permFail``) must report it to both ends it reaches, and must deliver nothing more.
+or ``permFail``) reports it to every end it reaches, then delivers nothing more. A link
+is attached to an instance with ``Instance.attach(link)`` (which puts ``connect`` on its
+link stream), or two instances of one kernel at once with ``connect(a, b, make)`` from
+``schemes.chan.instance``.
 So the in-process link here, the fault-injecting one for tests and a network link plug
 into the same instance and stream code.
 """

@@ -1,8 +1,8 @@
 """The ``chan:`` scheme handler: SPEC 3.1's table of URIs and verbs.
 
 URIs are ``chan:ID`` and ``chan:ID/PART``; ``chan:null`` and ``chan:gate`` are what NEW
-makes. The handler owns this kernel's open instances and gates (a dict from id to object),
-so sending a message is a dict lookup and a call on the instance's link.
+makes. The handler owns this kernel's open instances and gates, in dicts keyed by URI, so
+sending a message is one dict lookup and a call on the instance's link.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ _INSTANCE = {
     "EXISTS": {"", "peer"},
 }
 _GATE = {"SOURCE": {"sessions", "address"}, "DELETE": {""}, "EXISTS": {""}}
+_KNOWN = _INSTANCE["SOURCE"] | _GATE["SOURCE"]
 
 
 class ChanScheme:
@@ -46,7 +47,6 @@ class ChanScheme:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.max_pending: int = config["max_pending"]
-        self.listen: str | None = config["listen"]
         #: makes the link between two instances of this kernel; tests swap in
         #: ``FaultLink.pair`` to inject failures
         self.local_link: LinkMaker = LocalLink.pair
@@ -117,6 +117,13 @@ class ChanScheme:
 
     # -- for tests and tools -------------------------------------------------------------------
 
+    def instance(self, uri: str) -> Instance:
+        """The open instance at ``uri`` (``chan:ID``); ChannelClosed if there is none."""
+        target = self._instances.get(uri)
+        if target is None:
+            raise ChannelClosed(f"{short(uri)} is not an open instance of this kernel")
+        return target
+
     def link(self, uri: str) -> Link | None:
         """The current link end of the instance at ``uri`` (``chan:ID``), or None."""
         target = self._instances.get(uri)
@@ -157,7 +164,7 @@ class ChanScheme:
                 f"chan:null gave) and PART one of {_PARTS}"
             )
         id, part = match.group(1), match.group(2) or ""
-        if part and part not in _INSTANCE["SOURCE"] | _GATE["SOURCE"]:
+        if part and part not in _KNOWN:
             raise MalformedURI(f"unknown part {part!r}; a chan URI's PART is one of {_PARTS}")
         target = self._open.get(request.uri[: 5 + 32])
         if target is None:

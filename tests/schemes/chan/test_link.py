@@ -214,3 +214,51 @@ def test_a_new_kind_of_link_plugs_in(chan, ctx):
     assert events(ctx, a) == ["connect", "disconnect"]
     assert events(ctx, b) == ["connect", "disconnect"]
     assert ctx.source(f"{b}/peer") is None
+
+
+class Outbox(Link):
+    """One end of a link whose other end is far away: what a network link looks like here."""
+
+    peer = "chan://example.org:4000/" + "B" * 32
+
+    def __init__(self, owner):
+        self.owner, self.sent, self.over = owner, [], False
+
+    def send(self, message):
+        if self.over:
+            raise NotConnected("over")
+        self.sent.append(message)
+
+    def disconnect(self):
+        if self.over:
+            return False
+        self.over = True
+        self.owner.on_link(self, "disconnect")
+        return True
+
+
+def test_a_link_with_one_end_here_attaches_to_an_instance(chan, ctx):
+    from schemes.chan import AlreadyConnected, ChannelClosed
+
+    a = ctx.new("chan:null")
+    instance = chan.instance(a)
+    outbox = Outbox(instance)
+    instance.attach(outbox)
+    with pytest.raises(AlreadyConnected):
+        instance.attach(Outbox(instance))
+    assert ctx.source(f"{a}/peer") == Outbox.peer
+    ctx.sink(a, [1, "two"])
+    instance.on_link(outbox, "tempFail")  # what the far side's silence would cause
+    instance.on_link(outbox, "ok")
+    instance.messages.put("arrived from far away")  # what the link does on receipt
+    assert ready(ctx.source(f"{a}/messages")) == ["arrived from far away"]
+    assert ctx.delete(f"{a}/peer") is True
+    assert outbox.sent == [[1, "two"]]
+    assert events(ctx, a) == ["connect", "tempFail", "ok", "disconnect"]
+    instance.on_link(outbox, "ok")  # a link the instance has left is not heard any more
+    assert events(ctx, a) == []
+    ctx.delete(a)
+    with pytest.raises(ChannelClosed):
+        instance.attach(Outbox(instance))
+    with pytest.raises(ChannelClosed):
+        chan.instance(a)
