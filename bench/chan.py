@@ -64,6 +64,13 @@ def chan() -> Iterator[list[Case]]:
         for _, _ in zip(range(n), messages, strict=False):
             pass
 
+    instance = kernel.schemes["chan"].obj.instance(a)
+
+    def instance_send(n: int) -> None:  # chan's own path, without the kernel's dispatch
+        send = instance.send
+        for i in range(n):
+            send(i)
+
     side = ctx.source(f"{b}/free")
 
     def stream_send(n: int) -> None:  # the stream alone, without the kernel in front
@@ -80,7 +87,9 @@ def chan() -> Iterator[list[Case]]:
             Case("queue.SimpleQueue put/get  [floor]", two_threads(queue_send, queue_receive)),
             Case("chan: ctx.sink(A) -> iterate B/messages",
                  two_threads(chan_send, stream_receive)),
-            Case("Stream.put -> iterate (no kernel)", two_threads(stream_send, side_receive)),
+            Case("Instance.send(A) -> iterate B/messages",
+                 two_threads(instance_send, stream_receive)),
+            Case("Stream.put -> iterate", two_threads(stream_send, side_receive)),
         ]
     finally:
         kernel.close()

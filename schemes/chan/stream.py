@@ -42,11 +42,14 @@ class Stream:
     :class:`StreamFull` so a fast sender cannot fill memory.
     """
 
-    __slots__ = ("name", "cap", "_queue", "_put", "_size", "_lock", "_closed", "_waiters")
+    __slots__ = (
+        "name", "cap", "_limit", "_queue", "_put", "_size", "_lock", "_closed", "_waiters"
+    )
 
     def __init__(self, name: str, cap: int) -> None:
         self.name = name
         self.cap = cap
+        self._limit = cap  # -1 once closed, so put() tests one number on its way
         self._queue: SimpleQueue[Any] = SimpleQueue()
         self._put = self._queue.put
         self._size = self._queue.qsize
@@ -64,16 +67,17 @@ class Stream:
         item per thread, and an item put at the very moment the stream ends may land after
         the end, where no reader looks.
         """
+        if self._size() < self._limit or (force and not self._closed):
+            self._put(item)
+            if self._waiters:
+                self._wake()
+            return
         if self._closed:
             raise ChannelClosed(f"{self.name} has ended: its instance is closed")
-        if not force and self._size() >= self.cap:
-            raise StreamFull(
-                f"{self.name} already keeps {self.cap} unread items; the receiver must "
-                "read them first (or raise config chan.max_pending)"
-            )
-        self._put(item)
-        if self._waiters:
-            self._wake()
+        raise StreamFull(
+            f"{self.name} already keeps {self.cap} unread items; the receiver must "
+            "read them first (or raise config chan.max_pending)"
+        )
 
     def _wake(self) -> None:
         with self._lock:
@@ -90,6 +94,7 @@ class Stream:
             if self._closed:
                 return
             self._closed = True
+            self._limit = -1
             self._put(_END)
         self._wake()
 
