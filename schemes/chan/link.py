@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from typing import Any, Protocol
 
-from .errors import NotConnected, StreamFull
+from .errors import ChannelClosed, NotConnected, StreamFull
 from .stream import Stream
 
 __all__ = [
@@ -203,7 +203,10 @@ class FaultLink(LocalLink):
     def _flush(self) -> None:
         for end in self._ends():
             while end._buffer:
-                end._to.messages.put(end._buffer.popleft(), force=True)
+                try:  # force: the buffer was counted against the cap as it filled
+                    end._to.messages.put(end._buffer.popleft(), force=True)
+                except ChannelClosed:  # the receiver is gone: nobody to deliver to
+                    end._buffer.clear()
 
 
 def short(uri: str) -> str:
