@@ -50,7 +50,7 @@ def compile_handler(scheme: str, handler: Any) -> Methods:
 class Context:
     """Issues verb requests on behalf of a principal, through layered address spaces."""
 
-    __slots__ = ("kernel", "principal", "_tables", "_source", "_layers")
+    __slots__ = ("kernel", "principal", "_tables", "_source", "_sink", "_layers")
 
     def __init__(
         self,
@@ -61,9 +61,10 @@ class Context:
         self.kernel = kernel
         self.principal = principal
         self._tables: dict[Verb, dict[str, Any]] = kernel._tables
-        # With layers, every lookup must see them first: an empty fast table sends
-        # SOURCE down the general path.
+        # With layers, every lookup must see them first: empty fast tables send
+        # SOURCE and SINK down the general path.
         self._source = {} if layers else self._tables[SOURCE]
+        self._sink = {} if layers else self._tables[SINK]
         self._layers = layers
 
     # -- the verbs --------------------------------------------------------------------
@@ -89,7 +90,19 @@ class Context:
 
     def sink(self, uri: str, value: Any) -> None:
         """SINK ``value`` to ``uri``."""
-        self._issue(Request(SINK, uri, value, None, None, self.principal))
+        request = _new(Request, (SINK, uri, value, None, None, self.principal))
+        try:  # the same short path as source(): sending a message is a hot path
+            scheme, colon, _ = uri.partition(":")
+            method = self._sink[scheme] if colon else None
+        except (KeyError, AttributeError):
+            method = None
+        if method is None:
+            self._issue(request)
+            return
+        try:
+            method(request, self)
+        except KernelError as e:
+            raise _located(e, uri, SINK) from None
 
     def exists(self, uri: str) -> bool:
         """EXISTS ``uri`` -> bool."""

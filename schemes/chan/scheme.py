@@ -1,0 +1,224 @@
+"""The ``chan:`` scheme handler: SPEC 3.1's table of URIs and verbs.
+
+URIs are ``chan:ID`` and ``chan:ID/PART``; ``chan:null`` and ``chan:gate`` are what NEW
+makes. The handler owns this kernel's open instances and gates, in dicts keyed by URI, so
+sending a message is one dict lookup and a call on the instance's link.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from kernel import Context, Request, Response
+from kernel.errors import (
+    MalformedURI,
+    ResourceNotFound,
+    UnresolvedURI,
+    UnsupportedRepresentation,
+    VerbNotSupported,
+)
+
+from .errors import ChannelClosed, StreamFull
+from .instance import Gate, Instance, LinkMaker, connect
+from .link import Link, LocalLink, short
+from .message import SCALARS, checked
+
+__all__ = ["ChanScheme"]
+
+_URI = re.compile(r"chan:([0-9A-F]{32})(?:/([a-z]+))?\Z")
+_PARTS = "peer, messages, free, link, sessions, address"
+# which PART each verb answers, on an instance and on a gate ("" is chan:ID itself)
+_INSTANCE = {
+    "SOURCE": {"peer", "messages", "free", "link", "address"},
+    "SINK": {"", "peer", "free"},
+    "DELETE": {"", "peer"},
+    "EXISTS": {"", "peer"},
+}
+_GATE = {"SOURCE": {"sessions", "address"}, "DELETE": {""}, "EXISTS": {""}}
+_KNOWN = _INSTANCE["SOURCE"] | _GATE["SOURCE"]
+
+
+class ChanScheme:
+    """chan: Oz-style session channels: instances, gates, streams and links."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.max_pending: int = config["max_pending"]
+        #: makes the link between two instances of this kernel; tests swap in
+        #: ``FaultLink.pair`` to inject failures
+        self.local_link: LinkMaker = LocalLink.pair
+        self._open: dict[str, Instance | Gate] = {}  # by URI: chan:ID
+        self._instances: dict[str, Instance] = {}  # the same, instances only: sends look here
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- verbs ------------------------------------------------------------------------------
+
+    def new(self, request: Request, ctx: Context) -> str:
+        kind = request.uri[5:]
+        if kind not in ("null", "gate"):
+            raise MalformedURI("NEW makes chan:null (a session instance) or chan:gate (a gate)")
+        if request.primary is not None:
+            raise UnsupportedRepresentation(f"NEW chan:{kind} takes no primary")
+        return self._make(Gate if kind == "gate" else Instance).uri
+
+    def sink(self, request: Request, ctx: Context) -> None:
+        target = self._instances.get(request.uri)
+        if target is not None:  # the hot path: send to chan:A's peer
+            link = target.link
+            if link is None:
+                raise target.not_connected()
+            message = request.primary
+            link.send(message if type(message) in SCALARS else checked(message))
+            return
+        target, part = self._find(request, "SINK")
+        assert isinstance(target, Instance)
+        if part == "peer":
+            self._connect(target, request.primary)
+        elif part == "free":
+            target.free.put(checked(request.primary))
+        else:
+            target.send(checked(request.primary))
+
+    def source(self, request: Request, ctx: Context) -> Response:
+        target, part = self._find(request, "SOURCE")
+        if part == "address":
+            return Response(self._address(target), cacheable=False)
+        if isinstance(target, Gate):
+            return Response(target.sessions, cacheable=False)
+        if part == "peer":
+            return Response(target.peer, cacheable=False)
+        stream = {"messages": target.messages, "free": target.free, "link": target.events}
+        return Response(stream[part], cacheable=False)
+
+    def exists(self, request: Request, ctx: Context) -> Response:
+        try:
+            target, part = self._find(request, "EXISTS")
+        except ChannelClosed:
+            return Response(False, cacheable=False)
+        if part == "peer":
+            return Response(isinstance(target, Instance) and target.peer is not None,
+                            cacheable=False)
+        return Response(not target.closed, cacheable=False)
+
+    def delete(self, request: Request, ctx: Context) -> bool:
+        try:
+            target, part = self._find(request, "DELETE")
+        except ChannelClosed:
+            return False
+        if part == "peer":
+            assert isinstance(target, Instance)
+            return target.disconnect()
+        self._forget(target)
+        return target.close()
+
+    # -- for tests and tools -------------------------------------------------------------------
+
+    def instance(self, uri: str) -> Instance:
+        """The open instance at ``uri`` (``chan:ID``); ChannelClosed if there is none."""
+        target = self._instances.get(uri)
+        if target is None:
+            raise ChannelClosed(f"{short(uri)} is not an open instance of this kernel")
+        return target
+
+    def link(self, uri: str) -> Link | None:
+        """The current link end of the instance at ``uri`` (``chan:ID``), or None."""
+        target = self._instances.get(uri)
+        return None if target is None else target.link
+
+    def close(self) -> None:
+        """Close every instance and gate (waking every reader); called by Kernel.close()."""
+        with self._lock:
+            self._closed = True
+            targets = list(self._open.values())
+            self._open.clear()
+            self._instances.clear()
+        for target in targets:
+            target.close()
+
+    # -- inside -----------------------------------------------------------------------------
+
+    def _make(self, kind: type[Instance] | type[Gate]) -> Any:
+        target = kind(secrets.token_hex(16).upper(), self.max_pending)
+        with self._lock:
+            if self._closed:
+                raise ChannelClosed("chan: is closed: its kernel was closed")
+            self._open[target.uri] = target
+            if kind is Instance:
+                self._instances[target.uri] = target
+        return target
+
+    def _forget(self, target: Instance | Gate) -> None:
+        with self._lock:
+            self._open.pop(target.uri, None)
+            self._instances.pop(target.uri, None)
+
+    def _find(self, request: Request, verb: str) -> tuple[Instance | Gate, str]:
+        match = _URI.match(request.uri)
+        if match is None:
+            raise MalformedURI(
+                f"chan URIs are chan:ID or chan:ID/PART, with ID 32 hex digits (as NEW "
+                f"chan:null gave) and PART one of {_PARTS}"
+            )
+        id, part = match.group(1), match.group(2) or ""
+        if part and part not in _KNOWN:
+            raise MalformedURI(f"unknown part {part!r}; a chan URI's PART is one of {_PARTS}")
+        target = self._open.get(request.uri[: 5 + 32])
+        if target is None:
+            raise ChannelClosed(f"chan:{id[:8]}… is closed, or was never opened in this kernel")
+        allowed = (_GATE if isinstance(target, Gate) else _INSTANCE).get(verb, ())
+        if part not in allowed:
+            what = "gate" if isinstance(target, Gate) else "session instance"
+            asked = f"{short(target.uri)}/{part}" if part else short(target.uri)
+            raise VerbNotSupported(f"{asked} is part of a {what}, which does not support "
+                                   f"{verb} there (see the chan: table in the README)")
+        return target, part
+
+    def _connect(self, instance: Instance, peer: Any) -> None:
+        if not isinstance(peer, str):
+            raise MalformedURI(
+                f"SINK chan:ID/peer takes the peer's URI (a str), not {type(peer).__name__}"
+            )
+        if peer.startswith("chan://"):
+            raise UnresolvedURI(
+                "connecting to a remote instance (chan://HOST:PORT/ID) needs the TCP link, "
+                "which this version of roc does not have"
+            )
+        match = _URI.match(peer)
+        if match is None or match.group(2):
+            raise MalformedURI(f"the peer must be an instance or gate URI chan:ID, not {peer!r}")
+        target = self._open.get(peer)
+        if target is None:
+            raise ChannelClosed(f"the peer {short(peer)} is closed, or was never opened here")
+        if isinstance(target, Gate):
+            self._enter(target, instance)
+        else:
+            connect(instance, target, self.local_link)
+
+    def _enter(self, gate: Gate, client: Instance) -> None:
+        """Spawn a server-side instance for ``client``, connect them, announce it."""
+        with gate.lock:
+            if gate.closed:
+                raise ChannelClosed(f"the gate {short(gate.uri)} is closed")
+            if len(gate.sessions) >= gate.sessions.cap:
+                raise StreamFull(
+                    f"the gate {short(gate.uri)} already has {gate.sessions.cap} sessions "
+                    "nobody has taken from its sessions stream (config chan.max_pending)"
+                )
+            server = self._make(Instance)
+            try:
+                connect(client, server, self.local_link)
+            except BaseException:
+                self._forget(server)
+                server.close()
+                raise
+            gate.sessions.put(server.uri, force=True)
+
+    def _address(self, target: Instance | Gate) -> str:
+        raise ResourceNotFound(
+            f"{short(target.uri)} has no network address: this kernel does not listen "
+            "(TCP links are not part of this version of roc)"
+        )
