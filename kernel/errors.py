@@ -19,6 +19,7 @@ The kernel fills in ``.uri`` and ``.verb`` when a handler raised without them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
@@ -51,10 +52,19 @@ class KernelError(Exception):
 
     def __str__(self) -> str:
         if self.uri is None:
-            return self.message
+            return redact(self.message)
         verb = getattr(self.verb, "name", self.verb)
         asked = f"{verb} {self.uri}" if verb else self.uri
-        return f"{asked}: {self.message}"
+        return redact(f"{asked}: {self.message}")
+
+
+_ID = re.compile(r"\b([0-9A-F]{8})[0-9A-F]{24}\b")
+
+
+def redact(text: str) -> str:
+    """Shorten 128-bit ids (session GUIDs, channel ids) to 8 digits: error messages end
+    up in logs, and a full id is a credential. ``.uri`` keeps the full URI."""
+    return _ID.sub(r"\1…", text)
 
 
 class UnresolvedURI(KernelError):

@@ -105,14 +105,16 @@ class Kernel:
                 return
             self._closed = True
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
         errors = []
+        # Handlers first: closing them wakes workers blocked on their resources (a chan
+        # stream read inside request_async), so the pool below can then drain.
         for close in reversed(self._closers):
             try:
                 close()
             except Exception as e:  # one failing closer must not keep others open
                 errors.append(e)
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
         if errors:
             raise errors[0]
 

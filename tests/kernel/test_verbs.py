@@ -149,3 +149,12 @@ def test_closed_kernel_refuses_new_contexts():
     k.close()  # twice is fine
     with pytest.raises(KernelError):
         k.context()
+
+
+def test_error_text_shortens_128_bit_ids(ctx):
+    guid = "0123456789ABCDEF0123456789ABCDEF"
+    with pytest.raises(UnresolvedURI) as info:
+        ctx.source(f"nosuch:{guid}+key@k")
+    assert guid not in str(info.value)
+    assert "01234567…" in str(info.value)
+    assert info.value.uri == f"nosuch:{guid}+key@k"  # the full URI stays available
