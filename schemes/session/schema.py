@@ -1,0 +1,72 @@
+"""The session tables, one row per session and one row per key.
+
+Times are integer epoch seconds. ``expires`` is the moment the session ends unless it is
+touched (already capped by ``deadline``, the lifetime limit), and is indexed: checks and
+the evictor read it. Values reference their session with ``ON DELETE CASCADE``, so ending
+a session is one delete, and a value can never outlive its session (a write racing an end
+fails on the foreign key instead). A tombstone remembers an ended id for a while, so
+``SessionExpired`` and ``InvalidSessionId`` can be told apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["SCHEMA_VERSION", "Base", "SessionRow", "ValueRow", "Tombstone", "SchemaVersion"]
+
+#: Bumped whenever the tables change; a store records the version it was created with.
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SessionRow(Base):
+    __tablename__ = "roc_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    created: Mapped[int] = mapped_column(BigInteger)
+    last_access: Mapped[int] = mapped_column(BigInteger)
+    expires: Mapped[int] = mapped_column(BigInteger)
+    idle: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("roc_session_expires", "expires"),
+        Index("roc_session_owner", "owner", "expires"),
+    )
+
+
+class ValueRow(Base):
+    __tablename__ = "roc_session_value"
+
+    session_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("roc_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Tombstone(Base):
+    __tablename__ = "roc_session_tombstone"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ended: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(16))
+    purge_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class SchemaVersion(Base):
+    __tablename__ = "roc_session_schema"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+SESSIONS = SessionRow.__table__
+VALUES = ValueRow.__table__
+TOMBSTONES = Tombstone.__table__
+VERSIONS = SchemaVersion.__table__
