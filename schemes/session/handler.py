@@ -83,6 +83,11 @@ class SessionScheme:
                 self._ready = True
         return self.store
 
+    @property
+    def evictor(self) -> Evictor | None:
+        """The background sweeper, once the store is in use (None if sweeping is off)."""
+        return self._evictor
+
     def close(self) -> None:
         """Stop the evictor, then release the store (called by ``Kernel.close()``)."""
         evictor, self._evictor = self._evictor, None
