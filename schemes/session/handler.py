@@ -287,6 +287,25 @@ class SessionScheme:
             log.info("swept %d expired sessions", total)
         return total
 
+    def store_rows(self, limit: int) -> list[tuple[Any, ...]]:
+        """``(id, user, created, last_access, expires, key count)``, most recent first."""
+        store = self.store if self._ready else self._open()
+        return store.listing(limit)
+
+    def expired_count(self) -> int:
+        store = self.store if self._ready else self._open()
+        return store.count_expired(int(self.clock()))
+
+    def describe(self, sid: str) -> tuple[Any, ...] | None:
+        """``(user, created, last_access, expires, deadline, [(key, kind, data)])`` of a
+        live session, for the operator (no owner check, no touch), or None."""
+        store = self.store if self._ready else self._open()
+        row = store.session(sid)
+        if row is None or self.clock() >= row[3]:
+            return None
+        owner, created, last, expires, _, deadline = row
+        return owner, created, last, expires, deadline, store.values(sid)
+
     def end(self, sid: str) -> str | None:
         """End a session as the operator (no owner check); the reason recorded or None."""
         store = self.store if self._ready else self._open()

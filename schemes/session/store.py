@@ -49,6 +49,8 @@ class Store:
             .select_from(SESSIONS.outerjoin(
                 VALUES, and_(V.session_id == S.id, V.key == _p("key"))))
             .where(S.id == _p("sid")), "sid", "key")
+        self._values = st(select(V.key, V.kind, V.data).where(V.session_id == _p("sid"))
+                          .order_by(V.key), "sid")
         self._keys = st(select(V.key).where(V.session_id == _p("sid")).order_by(V.key), "sid")
         self._touch = st(
             update(SESSIONS).where(S.id == _p("sid"), S.expires < _p("new_expires"))
@@ -151,6 +153,10 @@ class Store:
     def keys(self, sid: str) -> list[str]:
         st = self._keys
         return self.db.run(lambda c: [r[0] for r in c.execute(st.sql, st.args((sid,)))])
+
+    def values(self, sid: str) -> list[tuple[str, str, bytes]]:
+        st = self._values
+        return self.db.run(lambda c: [tuple(r) for r in c.execute(st.sql, st.args((sid,)))])
 
     def tombstone(self, sid: str) -> str | None:
         """The reason the session ended, if this store remembers it ended."""
