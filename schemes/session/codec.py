@@ -29,12 +29,20 @@ __all__ = ["encode", "decode"]
 
 _SCALARS = (type(None), bool, int, float, str)
 _MAX_DEPTH = 200
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False).encode
 _loads = json.loads
 
 
 def encode(value: Any) -> tuple[str, bytes]:
     """``value`` -> ``(kind, data)``; UnsupportedRepresentation if its type would be lost."""
+    try:
+        return _encode(value)
+    except (TypeError, ValueError, RecursionError) as e:  # e.g. an int too long for JSON
+        raise UnsupportedRepresentation(f"cannot store this {type(value).__name__}: {e}") \
+            from None
+
+
+def _encode(value: Any) -> tuple[str, bytes]:
     t = type(value)
     if t is str or t is int or t is bool or t is float or value is None:
         return "j", _dumps(value).encode()

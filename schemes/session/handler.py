@@ -47,6 +47,14 @@ def _seconds(value: Any, what: str) -> int | None:
     return max(1, math.ceil(value))
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class SessionScheme:
     """session: server-side sessions with per-key values, owners, expiry and limits."""
 
@@ -97,7 +105,10 @@ class SessionScheme:
 
     def _ended(self, sid: str, reason: str) -> None:
         if self._on_ended is not None:
-            self._on_ended(kernel=self.kernel, uri=address.session_uri(sid), reason=reason)
+            try:
+                self._on_ended(kernel=self.kernel, uri=address.session_uri(sid), reason=reason)
+            except Exception:  # the session has ended regardless; one plugin must not stop
+                log.exception("roc_session_ended hook failed for %s", address.short(sid))
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -249,7 +260,10 @@ class SessionScheme:
             self._ended(victim, "evicted")
         uri = address.session_uri(sid)
         if self._on_created is not None:
-            self._on_created(kernel=self.kernel, uri=uri, user=owner)
+            try:
+                self._on_created(kernel=self.kernel, uri=uri, user=owner)
+            except Exception:  # the session exists regardless
+                log.exception("roc_session_created hook failed for %s", address.short(sid))
         return uri
 
     def _new_options(self, primary: Any) -> tuple[str | None, int, int | None]:
@@ -260,7 +274,8 @@ class SessionScheme:
                 "NEW session:null takes an optional dict with keys user, idle, lifetime; "
                 f"got {primary!r}")
         owner = primary.get("user")
-        if owner is not None and (not isinstance(owner, str) or not 0 < len(owner) <= 255):
+        if owner is not None and (not isinstance(owner, str) or not 0 < len(owner) <= 255
+                                  or not _utf8(owner)):
             raise ConfigError(f"session user must be a non-empty str up to 255 chars: {owner!r}")
         idle = _seconds(primary.get("idle"), "session idle") or self.idle
         lifetime = _seconds(primary.get("lifetime"), "session lifetime")

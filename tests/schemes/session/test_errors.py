@@ -88,7 +88,7 @@ def test_int_subclasses_are_refused_rather_than_changed(sctx):
 
 
 @pytest.mark.parametrize("primary", ["alice", {"owner": "x"}, {"user": ""}, {"user": 3},
-                                     {"idle": 0}, {"idle": -1}, {"idle": "5"},
+                                     {"idle": 0}, {"idle": -1}, {"idle": "5"}, {"user": "\udc80"},
                                      {"lifetime": True}, {"idle": float("nan")}])
 def test_bad_new_options_create_nothing(sctx, sk, primary, recorder):
     with pytest.raises(ConfigError):
@@ -126,3 +126,39 @@ def test_errors_are_kernel_errors_that_say_what_was_asked(sctx):
         sctx.source(uri + "+key@k")
     assert isinstance(e.value, SessionExpired)
     assert str(e.value).startswith(f"SOURCE {uri}+key@k: ")
+
+
+def test_awkward_values_are_refused_or_kept_exactly(sctx):
+    import xml.etree.ElementTree as ET
+
+    uri = sctx.new("session:null")
+    sctx.sink(uri + "+key@s", "lone \ud800 surrogate")
+    assert sctx.source(uri + "+key@s") == "lone \ud800 surrogate"
+    el = ET.Element("a")
+    el.text = 5  # not a str: ElementTree cannot serialize it
+    for bad in (10**5000, el):
+        with pytest.raises(UnsupportedRepresentation):
+            sctx.sink(uri + "+key@k", bad)
+    with pytest.raises(MalformedURI):
+        sctx.sink(uri + "+key@\udc80", 1)
+    assert sctx.source(uri)["keys"] == ["s"]
+
+
+def test_a_failing_hook_does_not_undo_the_end(make_kernel):
+    from kernel import hookimpl
+
+    class Broken:
+        @hookimpl
+        def roc_session_ended(self, uri, reason):
+            raise RuntimeError("plugin bug")
+
+    k = make_kernel()
+    k2 = Kernel(config={"session": dict(k.config["session"])}, plugins=[Broken()],
+                load_entrypoints=False)
+    try:
+        ctx = k2.context()
+        uri = ctx.new("session:null")
+        assert ctx.delete(uri) is True
+        assert ctx.exists(uri) is False
+    finally:
+        k2.close()
