@@ -4,6 +4,12 @@ Every access checks the session against the kernel clock before anything else, s
 expired session is unusable whether or not the evictor has run. A touch is written only
 when it would move expiry by at least ``idle / 50`` (and a second), so a steady stream of
 reads costs no database write.
+
+Where SPEC §2.1 leaves a choice: EXISTS of a session answers False (never raises) for a
+malformed, unknown, ended or expired id and for a principal who is not its owner; EXISTS,
+DELETE and NEW of a *key* raise the session's errors like every other key request; DELETE
+of an ended session is False, of an id never issued ``InvalidSessionId``; NEW of a key
+that is already set leaves its value alone. Owners are set only by NEW's ``user`` option.
 """
 
 from __future__ import annotations
