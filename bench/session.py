@@ -92,8 +92,15 @@ class Floor:
 # -- the peer: Beaker sessions on ext:database ---------------------------------------------
 
 class Beaker:
-    def __init__(self, url: str, lock_dir: str, wal_file: Path | None) -> None:
+    """Beaker's ``ext:database`` sessions. On SQLite its file is switched to WAL; with
+    ``sync_normal`` its connections also use ``synchronous=NORMAL`` as roc's do (Beaker's
+    default is SQLite's FULL, an fsync per commit), for a like-for-like comparison."""
+
+    def __init__(self, url: str, lock_dir: str, wal_file: Path | None,
+                 sync_normal: bool = False) -> None:
+        from beaker.ext.database import DatabaseNamespaceManager
         from beaker.session import Session
+        from sqlalchemy import event
 
         self.Session = Session
         self.opts = {"type": "ext:database", "url": url, "lock_dir": lock_dir}
@@ -102,6 +109,14 @@ class Beaker:
         if wal_file is not None:
             with sqlite3.connect(wal_file) as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
+            if sync_normal:
+                engine = DatabaseNamespaceManager.binds.dict[url]
+
+                @event.listens_for(engine, "connect")
+                def normal(dbapi_connection: Any, record: Any) -> None:
+                    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+                engine.dispose()
 
     def create(self) -> str:
         s = self.Session({}, **self.opts)
@@ -132,6 +147,10 @@ def _cases(op: str, url: str, beaker_url: str, lock_dir: str, wal: Path | None,
     floor.sink(fsid, "k", data)
     beaker = Beaker(beaker_url, lock_dir, wal)
     bsid = beaker.create()
+    if wal is not None:  # a second file, so the two Beaker engines stay apart
+        fair_file = wal.with_name("beaker-normal.db")
+        fair = Beaker(f"sqlite:///{fair_file}", lock_dir, fair_file, sync_normal=True)
+        fsid2 = fair.create()
     key = uri + "+key@k"
     ops: dict[str, tuple[Callable[[], Any], Callable[[], Any], Callable[[], Any]]] = {
         "source": (lambda: floor.source(fsid, "k"), lambda: ctx.source(key),
@@ -146,6 +165,11 @@ def _cases(op: str, url: str, beaker_url: str, lock_dir: str, wal: Path | None,
     cases = [Case(f"{floor_label}  [floor]", looped(raw)),
              Case(f"roc session: {label}", looped(roc)),
              Case(f"Beaker ext:database {label}  [peer]", looped(peer))]
+    if wal is not None:
+        fair_op = {"source": lambda: fair.source(fsid2), "sink": lambda: fair.sink(fsid2),
+                   "create": fair.create}[op]
+        cases.append(Case(f"Beaker ext:database {label}, synchronous=NORMAL  [peer]",
+                          looped(fair_op)))
 
     def close() -> None:
         floor.close()
