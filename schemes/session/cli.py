@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ def _scheme(config: str | None, store: str | None) -> Iterator[SessionScheme]:
 
 
 def _handler(kernel: Kernel) -> SessionScheme:
-    return kernel.schemes["session"].obj  # type: ignore[no-any-return]
+    return kernel.schemes["session"].obj
 
 
 def _when(epoch: int | None) -> str:
@@ -64,7 +64,7 @@ def _when(epoch: int | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
 
 
-def _table(rows: list[tuple[str, ...]]) -> None:
+def _table(rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -172,6 +172,7 @@ class Database:
         except Exception as e:  # SQLAlchemy wraps DBAPI errors raised while connecting
             raise self.failure(e) from None
         conn = proxy.driver_connection
+        assert conn is not None
         if self.dialect == "postgresql":
             conn.autocommit = True
         with self._lock:

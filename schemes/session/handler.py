@@ -148,7 +148,7 @@ class SessionScheme:
         if row is None:
             raise self._gone(store, sid)
         self._check(row[0], row[3], request.principal, now)
-        return row  # type: ignore[no-any-return]
+        return row
 
     # -- verbs -----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ ended id for a while, so ``SessionExpired`` and ``InvalidSessionId`` can be told
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Table, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["SCHEMA_VERSION", "Base", "SessionRow", "ValueRow", "Tombstone", "SchemaVersion"]
@@ -74,7 +74,7 @@ class SchemaVersion(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
-SESSIONS = SessionRow.__table__
-VALUES = ValueRow.__table__
-TOMBSTONES = Tombstone.__table__
-VERSIONS = SchemaVersion.__table__
+SESSIONS: Table = SessionRow.__table__  # type: ignore[assignment]
+VALUES: Table = ValueRow.__table__  # type: ignore[assignment]
+TOMBSTONES: Table = Tombstone.__table__  # type: ignore[assignment]
+VERSIONS: Table = SchemaVersion.__table__  # type: ignore[assignment]

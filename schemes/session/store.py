@@ -148,7 +148,7 @@ class Store:
             db.discard(conn)
             raise db.failure(e) from None
         db.release(conn)
-        return row  # type: ignore[no-any-return]
+        return row
 
     def keys(self, sid: str) -> list[str]:
         st = self._keys
@@ -257,7 +257,7 @@ class Store:
             conn.execute(self._insert.sql, row)
             return evicted
 
-        return db.run(lambda c: db.transaction(c, create))  # type: ignore[no-any-return]
+        return db.run(lambda c: db.transaction(c, create))
 
     def _end_in(self, conn: Any, sid: str, now: int, reason: str, ttl: int) -> int | None:
         row = conn.execute(self._end.sql, self._end.args((sid,))).fetchone()
@@ -280,7 +280,7 @@ class Store:
                          self._tombstone.args((sid, now, why, now + tombstone_ttl)))
             return why
 
-        return db.run(lambda c: db.transaction(c, end))  # type: ignore[no-any-return]
+        return db.run(lambda c: db.transaction(c, end))
 
     def sweep(self, now: int, batch: int, tombstone_ttl: int) -> list[str]:
         """End up to ``batch`` expired sessions and purge up to ``batch`` old tombstones in
@@ -297,7 +297,7 @@ class Store:
             conn.execute(self._purge.sql, self._purge.args((now, batch)))
             return ids
 
-        return db.run(lambda c: db.transaction(c, sweep))  # type: ignore[no-any-return]
+        return db.run(lambda c: db.transaction(c, sweep))
 
 
 def _user_lock(owner: str | None) -> int:
