@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -15,7 +14,6 @@ from click.testing import CliRunner
 from kernel.cli import build_cli
 
 ROOT = Path(__file__).resolve().parents[2]
-HAS_SESSIONS = importlib.util.find_spec("schemes.session") is not None
 
 
 def instr(kind, target=None, **arguments):
@@ -46,15 +44,17 @@ def script(tmp_path):
 
 
 def test_prints_xml_as_xml(roc, script):
-    result = roc("run", script("<idoc>" + instr("copy", "this:response", operand="<a>1</a>")
-                               + "</idoc>"))
+    result = roc(
+        "run", script("<idoc>" + instr("copy", "this:response", operand="<a>1</a>") + "</idoc>")
+    )
     assert result.exit_code == 0
     assert result.stdout == "<a>1</a>\n"
 
 
 def test_prints_text_as_text_and_other_values_as_json(roc, script):
-    text = script("<idoc>" + instr("copy", "this:response", operand="this:param:greeting")
-                  + "</idoc>")
+    text = script(
+        "<idoc>" + instr("copy", "this:response", operand="this:param:greeting") + "</idoc>"
+    )
     result = roc("run", text, "--param", "greeting=hello world")
     assert result.stdout == "hello world\n"
     boolean = script("<idoc>" + instr("exists", "this:response", operand="data:,x") + "</idoc>")
@@ -71,8 +71,10 @@ def test_syntax_error_is_script_line_column_message(roc, script):
     result = roc("run", path)
     assert result.exit_code == 1
     first = result.stderr.splitlines()[0]
-    assert first == f"{path}:2:3: unknown control element <nope> in <idoc>: expected " \
+    assert (
+        first == f"{path}:2:3: unknown control element <nope> in <idoc>: expected "
         "<instr>, <seq>, <if>, <choose>, <while>, <exception> or <comment>"
+    )
     assert "  <nope/>" in result.stderr
 
 
@@ -84,8 +86,11 @@ def test_runtime_error_is_located_at_the_instruction(roc, script):
 
 
 def test_step_limit_error(roc, script):
-    loop = "<idoc><while><cond>" + instr("copy", "this:cond", operand="<b>t</b>") + \
-        "</cond><seq/></while></idoc>"
+    loop = (
+        "<idoc><while><cond>"
+        + instr("copy", "this:cond", operand="<b>t</b>")
+        + "</cond><seq/></while></idoc>"
+    )
     path = script(loop)
     result = roc("run", path, "--max-steps", "100")
     assert result.exit_code == 1
@@ -95,12 +100,16 @@ def test_step_limit_error(roc, script):
 
 def test_trace_prints_the_tree_of_requests(roc, script, tmp_path):
     (tmp_path / "sub.idoc").write_text(
-        "<idoc>" + instr("copy", "this:response", operand="this:param:x") + "</idoc>")
+        "<idoc>" + instr("copy", "this:response", operand="this:param:x") + "</idoc>"
+    )
     config = tmp_path / "roc.toml"
     config.write_text(f'[file]\nroot = "{tmp_path}"\n')
-    path = script("<idoc>" + instr("dpml", "this:response", operand="file:sub.idoc",
-                                   x="data:,traced") + instr("source", operand="file:none")
-                  + "</idoc>")
+    path = script(
+        "<idoc>"
+        + instr("dpml", "this:response", operand="file:sub.idoc", x="data:,traced")
+        + instr("source", operand="file:none")
+        + "</idoc>"
+    )
     result = roc("run", path, "--trace", "--config", str(config))
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
@@ -109,8 +118,11 @@ def test_trace_prints_the_tree_of_requests(roc, script, tmp_path):
     assert lines[1].startswith("│  ├─ SOURCE file:sub.idoc ")
     assert any(line.startswith("│  └─ SOURCE active:copy+operand@this:param:x") for line in lines)
     assert any(line.startswith("│     └─ SOURCE data:,traced") for line in lines)
-    assert any(line.startswith("└─ SOURCE active:source+operand@file:none")
-               and line.endswith("ResourceNotFound") for line in lines)
+    assert any(
+        line.startswith("└─ SOURCE active:source+operand@file:none")
+        and line.endswith("ResourceNotFound")
+        for line in lines
+    )
     assert " ms " in lines[0]
 
 
@@ -127,13 +139,6 @@ def test_missing_script_is_a_one_line_error(roc, tmp_path):
     assert result.stderr == f"{path}: cannot read the script: No such file or directory\n"
 
 
-@pytest.mark.skipif(HAS_SESSIONS, reason="the session scheme is installed")
-def test_store_without_a_session_scheme_is_a_clear_error(roc, script):
-    result = roc("run", script("<idoc/>"), "--store", "sqlite://")
-    assert result.exit_code == 1
-    assert "--store needs the session: scheme" in result.stderr
-
-
 def test_bad_config_is_a_one_line_error(roc, script, tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text("[nosuchtable]\nx = 1\n")
@@ -147,11 +152,15 @@ def test_bad_config_is_a_one_line_error(roc, script, tmp_path):
 
 def run_roc(*args, cwd=ROOT):
     roc = Path(sys.executable).with_name("roc")
-    command = [str(roc)] if roc.exists() else [sys.executable, "-c",
-                                               "from kernel.cli import main; main()"]
+    command = (
+        [str(roc)]
+        if roc.exists()
+        else [sys.executable, "-c", "from kernel.cli import main; main()"]
+    )
     env = {**os.environ, "ROC_NO_PLUGINS": "1"}
-    return subprocess.run(command + list(args), cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        command + list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_subprocess_runs_a_script_calling_a_sub_script():

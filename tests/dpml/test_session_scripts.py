@@ -1,7 +1,4 @@
-"""The seed's session script (ext_session guide), unchanged, end to end.
-
-Needs the ``session:`` scheme; skipped until it is installed.
-"""
+"""The seed's session script (ext_session guide), unchanged, end to end."""
 
 from __future__ import annotations
 
@@ -14,9 +11,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-pytest.importorskip("schemes.session")
-
-import dpml  # noqa: E402
+import dpml
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = """<idoc>

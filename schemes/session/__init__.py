@@ -1,0 +1,76 @@
+"""``session:`` — server-side sessions: GUID-addressed, one row per key, owners, sliding
+idle and absolute expiry, limits, an evictor; stored through SQLAlchemy (SQLite embedded,
+PostgreSQL for many processes). This module is the plugin: it declares the ``session``
+config table, the scheme and the ``roc sessions`` commands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kernel import Option, hookimpl
+from kernel.config import non_negative, positive
+
+from .errors import (
+    InvalidSessionId,
+    KeyNotSet,
+    SessionExpired,
+    SessionStoreError,
+    TooManySessions,
+    UsernameMismatch,
+)
+from .handle import Session
+from .handler import SessionScheme
+
+__all__ = [
+    "Session",
+    "SessionScheme",
+    "InvalidSessionId",
+    "SessionExpired",
+    "UsernameMismatch",
+    "TooManySessions",
+    "KeyNotSet",
+    "SessionStoreError",
+]
+
+_NUMBER = (int, float)
+
+
+def _on_limit(value: Any) -> str | None:
+    return None if value in ("refuse", "evict") else "must be 'refuse' or 'evict'"
+
+
+def _finite_positive(value: Any) -> str | None:
+    return positive(value) or (None if value < float("inf") else "must be finite")
+
+
+@hookimpl
+def roc_config() -> dict[str, dict[str, Option]]:
+    return {"session": {
+        "store": Option("sqlite://", str,
+                        "SQLAlchemy URL of the session store (default: in-memory SQLite)"),
+        "idle": Option(1800, _NUMBER, "seconds of inactivity that end a session",
+                       _finite_positive),
+        "lifetime": Option(None, _NUMBER, "absolute cap on a session's life, seconds",
+                           _finite_positive),
+        "max_sessions": Option(None, int, "live sessions allowed in the store", positive),
+        "max_per_user": Option(None, int, "live sessions allowed per user", positive),
+        "on_limit": Option("refuse", str, "at a limit: refuse the NEW, or evict the least "
+                           "recently used session", _on_limit),
+        "sweep_interval": Option(60, _NUMBER, "seconds between evictor sweeps; 0 = off",
+                                 non_negative),
+        "tombstone_ttl": Option(86400, _NUMBER, "seconds an ended id is remembered",
+                                non_negative),
+    }}
+
+
+@hookimpl
+def roc_schemes(kernel: Any) -> dict[str, Any]:
+    return {"session": SessionScheme(kernel, kernel.config["session"])}
+
+
+@hookimpl
+def roc_commands(cli: Any) -> None:
+    from .cli import sessions
+
+    cli.add_command(sessions)

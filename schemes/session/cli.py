@@ -1,0 +1,154 @@
+"""``roc sessions list|show ID|end ID|sweep``: the operator's view of a session store.
+
+The store is ``--store URL``, else ``session.store`` from ``--config``, else a SQLite file
+in the user data directory. The operator may see full ids here (logs never show them).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kernel import Kernel
+from kernel.cli import kernel_from_options
+from kernel.config import load_toml
+
+from .address import normalize_id
+from .codec import decode
+from .errors import InvalidSessionId
+from .handler import SessionScheme
+
+__all__ = ["sessions", "default_store_url", "data_dir"]
+
+
+def data_dir() -> Path:
+    """Where roc keeps user data: ``$XDG_DATA_HOME/roc`` (or the platform's equivalent)."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "roc"
+    if os.name == "nt":
+        return Path(os.environ.get("APPDATA", Path.home())) / "roc"
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "roc"
+
+
+def default_store_url() -> str:
+    return f"sqlite:///{data_dir() / 'sessions.db'}"
+
+
+@contextmanager
+def _scheme(config: str | None, store: str | None) -> Iterator[SessionScheme]:
+    session: dict[str, Any] = {"sweep_interval": 0}
+    if store:
+        session["store"] = store
+    elif not (config and "store" in (load_toml(config).get("session") or {})):
+        data_dir().mkdir(parents=True, exist_ok=True)
+        session["store"] = default_store_url()
+    with kernel_from_options(config, session=session) as kernel:
+        yield _handler(kernel)
+
+
+def _handler(kernel: Kernel) -> SessionScheme:
+    return kernel.schemes["session"].obj
+
+
+def _when(epoch: int | None) -> str:
+    if epoch is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def _table(rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+_store = click.option("--store", metavar="URL", help="SQLAlchemy URL of the session store.")
+_config = click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
+
+
+@click.group("sessions")
+def sessions() -> None:
+    """Inspect and manage the sessions in a session store."""
+
+
+@sessions.command("list")
+@_store
+@_config
+@click.option("--limit", default=100, show_default=True, help="Show at most this many.")
+def list_command(store: str | None, config: str | None, limit: int) -> None:
+    """List sessions, most recently used first."""
+    with _scheme(config, store) as scheme:
+        rows = scheme.store_rows(limit)
+        now = scheme.clock()
+    if not rows:
+        click.echo("no sessions")
+        return
+    table = [("ID", "USER", "CREATED", "LAST ACCESS", "EXPIRES", "KEYS", "STATE")]
+    for sid, owner, created, last, expires, keys in rows:
+        table.append((sid, owner or "-", _when(created), _when(last), _when(expires),
+                      str(keys), "live" if expires > now else "expired"))
+    _table(table)
+
+
+@sessions.command("show")
+@click.argument("session_id", metavar="ID")
+@_store
+@_config
+def show_command(session_id: str, store: str | None, config: str | None) -> None:
+    """Show one session and its keys (ID: the GUID or session:GUID)."""
+    sid = normalize_id(session_id)
+    with _scheme(config, store) as scheme:
+        info = scheme.describe(sid)
+    if info is None:
+        raise InvalidSessionId(f"no live session {sid} in this store")
+    owner, created, last, expires, deadline, values = info
+    _table([("id", sid), ("uri", f"session:{sid}"), ("user", owner or "-"),
+            ("created", _when(created)), ("last access", _when(last)),
+            ("expires", _when(expires)), ("lifetime ends", _when(deadline))])
+    if values:
+        click.echo("")
+        table = [("KEY", "TYPE", "VALUE")]
+        for key, kind, data in values:
+            value = decode(kind, data)
+            text = repr(value)
+            table.append((key, type(value).__name__, text if len(text) <= 60 else
+                          text[:57] + "..."))
+        _table(table)
+
+
+@sessions.command("end")
+@click.argument("session_id", metavar="ID")
+@_store
+@_config
+def end_command(session_id: str, store: str | None, config: str | None) -> None:
+    """End a session now, whoever owns it."""
+    sid = normalize_id(session_id)
+    with _scheme(config, store) as scheme:
+        reason = scheme.end(sid)
+    if reason is None:
+        raise InvalidSessionId(f"no session {sid} in this store (already ended?)")
+    click.echo(f"ended session:{sid}" + (" (it had already expired)" if reason == "expired"
+                                        else ""))
+
+
+@sessions.command("sweep")
+@_store
+@_config
+def sweep_command(store: str | None, config: str | None) -> None:
+    """Remove every expired session now, with progress on a large sweep."""
+    with _scheme(config, store) as scheme:
+        total = scheme.expired_count()
+        if total > 5000:
+            with click.progressbar(length=total, label="sweeping", file=sys.stderr) as bar:
+                removed = scheme.sweep(batch=1000, progress=bar.update)
+        else:
+            removed = scheme.sweep()
+    click.echo(f"removed {removed} expired session{'' if removed == 1 else 's'}")

@@ -1,0 +1,336 @@
+"""The ``session:`` scheme handler: SPEC §2.1 verbs, expiry, owners, limits, hooks.
+
+Every access checks the session against the kernel clock before anything else, so an
+expired session is unusable whether or not the evictor has run. A touch is written only
+when it would move expiry by at least ``idle / 50`` (and a second), so a steady stream of
+reads costs no database write.
+
+Where SPEC §2.1 leaves a choice: EXISTS of a session answers False (never raises) for a
+malformed, unknown, ended or expired id and for a principal who is not its owner; EXISTS,
+DELETE and NEW of a *key* raise the session's errors like every other key request; DELETE
+of an ended session is False, of an id never issued ``InvalidSessionId``; NEW of a key
+that is already set leaves its value alone. Owners are set only by NEW's ``user`` option.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kernel import Request, Response
+from kernel.errors import ConfigError, MalformedURI, VerbNotSupported
+
+from . import address
+from .codec import decode, encode
+from .errors import (
+    InvalidSessionId,
+    KeyNotSet,
+    SessionExpired,
+    UsernameMismatch,
+)
+from .evictor import Evictor
+from .handle import Session
+from .store import Store
+
+__all__ = ["SessionScheme"]
+
+log = logging.getLogger("schemes.session")
+
+SWEEP_BATCH = 500
+_NEW_KEYS = frozenset({"user", "idle", "lifetime"})
+
+
+def _seconds(value: Any, what: str) -> int | None:
+    """A positive duration in whole seconds (rounded up), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 \
+            or math.isinf(value):
+        raise ConfigError(f"{what} must be a positive number of seconds, not {value!r}")
+    return max(1, math.ceil(value))
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class SessionScheme:
+    """session: server-side sessions with per-key values, owners, expiry and limits."""
+
+    def __init__(self, kernel: Any, config: Mapping[str, Any]) -> None:
+        self.kernel = kernel
+        self.clock: Callable[[], float] = kernel.clock
+        self.idle = _seconds(config["idle"], "session.idle") or 1800
+        self.lifetime = _seconds(config["lifetime"], "session.lifetime")
+        self.max_sessions: int | None = config["max_sessions"]
+        self.max_per_user: int | None = config["max_per_user"]
+        self.evict = config["on_limit"] == "evict"
+        self.tombstone_ttl = math.ceil(config["tombstone_ttl"])
+        self.sweep_interval: float = config["sweep_interval"]
+        self.store = Store(config["store"])
+        self._open_lock = threading.Lock()
+        self._ready = False
+        self._evictor: Evictor | None = None
+        hook = kernel.hook
+        self._on_created = hook.roc_session_created if hook.roc_session_created.get_hookimpls() \
+            else None
+        self._on_ended = hook.roc_session_ended if hook.roc_session_ended.get_hookimpls() \
+            else None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _open(self) -> Store:
+        """Create the schema and start the evictor on first use."""
+        with self._open_lock:
+            if not self._ready:
+                self.store.open()
+                if self.sweep_interval > 0:
+                    self._evictor = Evictor(self.sweep, self.sweep_interval)
+                    self._evictor.start()
+                self._ready = True
+        return self.store
+
+    @property
+    def evictor(self) -> Evictor | None:
+        """The background sweeper, once the store is in use (None if sweeping is off)."""
+        return self._evictor
+
+    def close(self) -> None:
+        """Stop the evictor, then release the store (called by ``Kernel.close()``)."""
+        evictor, self._evictor = self._evictor, None
+        if evictor is not None:
+            evictor.stop()
+        self.store.close()
+
+    def _ended(self, sid: str, reason: str) -> None:
+        if self._on_ended is not None:
+            try:
+                self._on_ended(kernel=self.kernel, uri=address.session_uri(sid), reason=reason)
+            except Exception:  # the session has ended regardless; one plugin must not stop
+                log.exception("roc_session_ended hook failed for %s", address.short(sid))
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _gone(self, store: Store, sid: str) -> Exception:
+        """The error for an id with no session row: ended, or never issued."""
+        if store.tombstone(sid) is not None:
+            return SessionExpired("this session has ended; NEW session:null for a new one")
+        return InvalidSessionId("no such session: this store never issued that id")
+
+    @staticmethod
+    def _check(owner: str | None, expires: int, principal: str | None, now: float) -> None:
+        if owner is not None and principal != owner:
+            raise UsernameMismatch(
+                "this session belongs to another user; request it as its owner")
+        if now >= expires:
+            raise SessionExpired("this session expired; NEW session:null for a new one")
+
+    def _touch_due(self, expires: int, idle: int, deadline: int | None, now: float) -> \
+            tuple[int, int] | None:
+        """``(now, new expiry)`` if a touch should be written, else None."""
+        t = int(now)
+        new = t + idle
+        if deadline is not None and new > deadline:
+            new = deadline
+        if new - expires >= max(1, idle // 50):
+            return t, new
+        return None
+
+    def _live_row(self, store: Store, sid: str, request: Request, now: float) -> tuple[Any, ...]:
+        row = store.session(sid)
+        if row is None:
+            raise self._gone(store, sid)
+        self._check(row[0], row[3], request.principal, now)
+        return row
+
+    # -- verbs -----------------------------------------------------------------------------
+
+    def source(self, request: Request, ctx: Any) -> Any:
+        sid, key = address.parse(request.uri)
+        if sid is None:
+            raise MalformedURI("SOURCE needs a session id: session:GUID or session:GUID+key@K")
+        store = self.store if self._ready else self._open()
+        now = self.clock()
+        if key is None:
+            owner, created, last, expires, idle, deadline = self._live_row(store, sid, request, now)
+            touch = self._touch_due(expires, idle, deadline, now)
+            if touch is not None:
+                store.touch(sid, *touch)
+                last, expires = max(last, touch[0]), max(expires, touch[1])
+            if request.rtype is Session:
+                return Response(Session(ctx, sid, owner), cacheable=False)
+            return Response({
+                "id": sid, "uri": address.session_uri(sid), "user": owner, "created": created,
+                "last_access": last, "expires": expires, "keys": store.keys(sid),
+            }, cacheable=False)
+        row = store.value(sid, key)
+        if row is None:
+            raise self._gone(store, sid)
+        owner, expires, idle, deadline, kind, data = row
+        self._check(owner, expires, request.principal, now)
+        touch = self._touch_due(expires, idle, deadline, now)
+        if touch is not None:
+            store.touch(sid, *touch)
+        if kind is None:
+            raise KeyNotSet(f"key {key!r} is not set in this session; SINK it first")
+        return Response(decode(kind, data), cacheable=False)
+
+    def sink(self, request: Request, ctx: Any) -> None:
+        sid, key = address.parse(request.uri)
+        if sid is None or key is None:
+            raise VerbNotSupported("SINK stores a key: session:GUID+key@K")
+        kind, data = encode(request.primary)  # before anything is written
+        store = self.store if self._ready else self._open()
+        now = self.clock()
+        _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
+        store.put(sid, key, kind, data, self._touch_due(expires, idle, deadline, now))
+
+    def exists(self, request: Request, ctx: Any) -> bool:
+        try:
+            sid, key = address.parse(request.uri)
+        except (InvalidSessionId, MalformedURI):
+            if "+" in request.uri:
+                raise
+            return False
+        if sid is None:
+            return False
+        store = self.store if self._ready else self._open()
+        now = self.clock()
+        if key is None:
+            row = store.session(sid)
+            if row is None or now >= row[3] or (row[0] is not None and row[0] != request.principal):
+                return False
+            touch = self._touch_due(row[3], row[4], row[5], now)
+        else:
+            row = store.value(sid, key)
+            if row is None:
+                raise self._gone(store, sid)
+            self._check(row[0], row[1], request.principal, now)
+            touch = self._touch_due(row[1], row[2], row[3], now)
+        if touch is not None:
+            store.touch(sid, *touch)
+        return key is None or row[4] is not None
+
+    def delete(self, request: Request, ctx: Any) -> bool:
+        sid, key = address.parse(request.uri)
+        if sid is None:
+            raise MalformedURI("DELETE needs a session id: session:GUID or session:GUID+key@K")
+        store = self.store if self._ready else self._open()
+        now = self.clock()
+        if key is not None:
+            _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
+            return store.delete_key(sid, key, self._touch_due(expires, idle, deadline, now))
+        row = store.session(sid)
+        if row is None:
+            if store.tombstone(sid) is not None:
+                return False
+            raise self._gone(store, sid)
+        if row[0] is not None and row[0] != request.principal:
+            raise UsernameMismatch("this session belongs to another user; request it as its owner")
+        reason = store.end(sid, int(now), "deleted", self.tombstone_ttl)
+        if reason is None:  # someone else ended it first
+            return False
+        log.debug("session %s ended: %s", address.short(sid), reason)
+        self._ended(sid, reason)
+        return reason == "deleted"
+
+    def new(self, request: Request, ctx: Any) -> str:
+        sid, key = address.parse(request.uri)
+        store = self.store if self._ready else self._open()
+        if sid is not None:
+            if key is None:
+                raise MalformedURI("NEW creates sessions at session:null (or a key at "
+                                   "session:GUID+key@K)")
+            now = self.clock()
+            _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
+            kind, data = encode(None)
+            store.put(sid, key, kind, data, self._touch_due(expires, idle, deadline, now),
+                      replace=False)
+            return address.key_uri(sid, key)
+        owner, idle, lifetime = self._new_options(request.primary)
+        now = int(self.clock())
+        deadline = now + lifetime if lifetime is not None else None
+        expires = now + idle if deadline is None else min(now + idle, deadline)
+        sid = address.new_id()
+        evicted = store.create(sid, owner, now, expires, idle, deadline, self.max_sessions,
+                               self.max_per_user, self.evict, self.tombstone_ttl)
+        for victim in evicted:
+            log.info("session %s evicted to make room", address.short(victim))
+            self._ended(victim, "evicted")
+        uri = address.session_uri(sid)
+        if self._on_created is not None:
+            try:
+                self._on_created(kernel=self.kernel, uri=uri, user=owner)
+            except Exception:  # the session exists regardless
+                log.exception("roc_session_created hook failed for %s", address.short(sid))
+        return uri
+
+    def _new_options(self, primary: Any) -> tuple[str | None, int, int | None]:
+        if primary is None:
+            return None, self.idle, self.lifetime
+        if not isinstance(primary, dict) or not _NEW_KEYS.issuperset(primary):
+            raise ConfigError(
+                "NEW session:null takes an optional dict with keys user, idle, lifetime; "
+                f"got {primary!r}")
+        owner = primary.get("user")
+        if owner is not None and (not isinstance(owner, str) or not 0 < len(owner) <= 255
+                                  or not _utf8(owner)):
+            raise ConfigError(f"session user must be a non-empty str up to 255 chars: {owner!r}")
+        idle = _seconds(primary.get("idle"), "session idle") or self.idle
+        lifetime = _seconds(primary.get("lifetime"), "session lifetime")
+        return owner, idle, lifetime if lifetime is not None else self.lifetime
+
+    # -- administration (evictor, CLI) -----------------------------------------------------
+
+    def sweep(self, batch: int = SWEEP_BATCH,
+              progress: Callable[[int], None] | None = None) -> int:
+        """End every session expired by the kernel clock, ``batch`` at a time; fires
+        ``roc_session_ended(reason="expired")`` for each. Returns how many ended."""
+        store = self.store if self._ready else self._open()
+        total = 0
+        while True:
+            ids = store.sweep(int(self.clock()), batch, self.tombstone_ttl)
+            for sid in ids:
+                self._ended(sid, "expired")
+            total += len(ids)
+            if progress is not None and ids:
+                progress(len(ids))
+            if len(ids) < batch:
+                break
+        if total:
+            log.info("swept %d expired sessions", total)
+        return total
+
+    def store_rows(self, limit: int) -> list[tuple[Any, ...]]:
+        """``(id, user, created, last_access, expires, key count)``, most recent first."""
+        store = self.store if self._ready else self._open()
+        return store.listing(limit)
+
+    def expired_count(self) -> int:
+        store = self.store if self._ready else self._open()
+        return store.count_expired(int(self.clock()))
+
+    def describe(self, sid: str) -> tuple[Any, ...] | None:
+        """``(user, created, last_access, expires, deadline, [(key, kind, data)])`` of a
+        live session, for the operator (no owner check, no touch), or None."""
+        store = self.store if self._ready else self._open()
+        row = store.session(sid)
+        if row is None or self.clock() >= row[3]:
+            return None
+        owner, created, last, expires, _, deadline = row
+        return owner, created, last, expires, deadline, store.values(sid)
+
+    def end(self, sid: str) -> str | None:
+        """End a session as the operator (no owner check); the reason recorded or None."""
+        store = self.store if self._ready else self._open()
+        reason = store.end(sid, int(self.clock()), "deleted", self.tombstone_ttl)
+        if reason is not None:
+            self._ended(sid, reason)
+        return reason

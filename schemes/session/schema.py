@@ -1,0 +1,80 @@
+"""The session tables, one row per session and one row per key.
+
+Times are integer epoch seconds. ``expires`` is the moment the session ends unless it is
+touched (already capped by ``deadline``, the lifetime limit), and is indexed: checks and
+the evictor read it. Values reference their session with ``ON DELETE CASCADE``, so ending
+a session is one delete, and a value can never outlive its session (a write racing an end
+fails on the foreign key instead). On SQLite the tables are ``WITHOUT ROWID`` (clustered on
+their random ids: one B-tree per table instead of two) and the owner index is partial, so
+creating an anonymous session writes as few pages as it can. A tombstone remembers an
+ended id for a while, so ``SessionExpired`` and ``InvalidSessionId`` can be told apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Table, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["SCHEMA_VERSION", "Base", "SessionRow", "ValueRow", "Tombstone", "SchemaVersion"]
+
+#: Bumped whenever the tables change; a store records the version it was created with.
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SessionRow(Base):
+    __tablename__ = "roc_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    created: Mapped[int] = mapped_column(BigInteger)
+    last_access: Mapped[int] = mapped_column(BigInteger)
+    expires: Mapped[int] = mapped_column(BigInteger)
+    idle: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("roc_session_expires", "expires"),
+        Index("roc_session_owner", "owner", "expires",
+              sqlite_where=text("owner IS NOT NULL"), postgresql_where=text("owner IS NOT NULL")),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class ValueRow(Base):
+    __tablename__ = "roc_session_value"
+
+    session_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("roc_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class Tombstone(Base):
+    __tablename__ = "roc_session_tombstone"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ended: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(16))
+    purge_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class SchemaVersion(Base):
+    __tablename__ = "roc_session_schema"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+SESSIONS: Table = SessionRow.__table__  # type: ignore[assignment]
+VALUES: Table = ValueRow.__table__  # type: ignore[assignment]
+TOMBSTONES: Table = Tombstone.__table__  # type: ignore[assignment]
+VERSIONS: Table = SchemaVersion.__table__  # type: ignore[assignment]

@@ -1,0 +1,112 @@
+"""Sweeping in bounded batches through the expiry index; the evictor thread; hooks."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from kernel import Kernel, hookimpl
+from schemes.session import SessionExpired
+
+from .conftest import Recorder, handler
+
+
+def test_sweep_ends_expired_sessions_in_batches(make_kernel, clock, recorder):
+    k = make_kernel(idle=10)
+    ctx = k.context()
+    doomed = [ctx.new("session:null") for _ in range(120)]
+    for uri in doomed[:5]:
+        ctx.sink(uri + "+key@k", "v")
+    clock.advance(5)
+    kept = [ctx.new("session:null") for _ in range(7)]
+    clock.advance(6)
+    batches: list[int] = []
+    assert handler(k).sweep(batch=50, progress=batches.append) == 120
+    assert batches == [50, 50, 20]
+    assert sorted(recorder.ended) == sorted((uri, "expired") for uri in doomed)
+    assert all(ctx.exists(uri) for uri in kept)
+    assert handler(k).sweep() == 0
+    with pytest.raises(SessionExpired):  # tombstoned, not unknown
+        ctx.source(doomed[0] + "+key@k")
+
+
+def test_sweep_reads_the_expiry_index(make_kernel, store_url):
+    if not store_url.startswith("sqlite"):
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    k = make_kernel()
+    k.context().new("session:null")
+    store = handler(k).store
+    conn = store.db.acquire()
+    try:
+        plan = " ".join(str(row) for row in conn.execute(
+            "EXPLAIN QUERY PLAN " + store._sweep.sql, store._sweep.args((0, 10))))
+    finally:
+        store.db.release(conn)
+    assert "roc_session_expires" in plan
+
+
+def test_sweeps_of_two_kernels_on_one_store_end_each_session_once(shared_url, clock):
+    recorder = Recorder()
+    config = {"session": {"store": shared_url, "sweep_interval": 0, "idle": 10}}
+    with Kernel(config=config, clock=clock, plugins=[recorder], load_entrypoints=False) as a, \
+            Kernel(config=config, clock=clock, plugins=[recorder], load_entrypoints=False) as b:
+        uris = [a.context().new("session:null") for _ in range(300)]
+        clock.advance(11)
+        counts: list[int] = []
+        threads = [threading.Thread(target=lambda h: counts.append(h.sweep(batch=20)),
+                                    args=(handler(k),)) for k in (a, b, a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sum(counts) == 300
+    assert sorted(recorder.ended) == sorted((u, "expired") for u in uris)
+
+
+def test_evictor_thread_sweeps_and_stops_on_close(store_url, clock):
+    ended = threading.Event()
+
+    class Watch:
+        @hookimpl
+        def roc_session_ended(self, uri, reason):
+            if reason == "expired":
+                ended.set()
+
+    config = {"session": {"store": store_url, "sweep_interval": 0.01, "idle": 10}}
+    k = Kernel(config=config, clock=clock, plugins=[Watch()], load_entrypoints=False)
+    try:
+        uri = k.context().new("session:null")
+        evictor = handler(k).evictor
+        assert evictor is not None and evictor.alive
+        clock.advance(11)
+        evictor.kick()
+        assert ended.wait(10)
+        assert k.context().exists(uri) is False
+    finally:
+        k.close()
+    assert not evictor.alive
+
+
+def test_no_evictor_when_sweep_interval_is_zero(sk):
+    sk.context().new("session:null")
+    assert handler(sk).evictor is None
+
+
+def test_no_thread_until_the_store_is_used(store_url):
+    k = Kernel(config={"session": {"store": store_url}}, load_entrypoints=False)
+    assert handler(k).evictor is None
+    k.close()
+
+
+def test_hooks_fire_with_the_right_reason(make_kernel, clock, recorder):
+    k = make_kernel(idle=10, max_per_user=1, on_limit="evict")
+    ctx = k.context("u")
+    a = ctx.new("session:null", {"user": "u"})
+    b = ctx.new("session:null", {"user": "u"})  # evicts a
+    ctx.delete(b)
+    c = ctx.new("session:null")
+    clock.advance(11)
+    handler(k).sweep()
+    assert recorder.created == [(a, "u"), (b, "u"), (c, None)]
+    assert recorder.ended == [(a, "evicted"), (b, "deleted"), (c, "expired")]

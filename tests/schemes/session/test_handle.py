@@ -1,0 +1,65 @@
+"""The Session handle (SPEC §2.3): a weak pointer that re-checks on every operation."""
+
+from __future__ import annotations
+
+import pytest
+
+from kernel.errors import ResourceNotFound
+from schemes.session import Session, SessionExpired, UsernameMismatch
+
+
+def test_mapping_access(sctx):
+    h = sctx.source(sctx.new("session:null"), Session)
+    h["cart"] = [1, 2]
+    h["a+b@c"] = b"raw"
+    assert h["cart"] == [1, 2] and h["a+b@c"] == b"raw"
+    assert "cart" in h and "nope" not in h and 3 not in h
+    assert h.keys() == ["a+b@c", "cart"] and sorted(h) == ["a+b@c", "cart"] and len(h) == 2
+    del h["cart"]
+    assert "cart" not in h
+    with pytest.raises(KeyError):
+        del h["cart"]
+    with pytest.raises(KeyError):
+        h["cart"]
+    with pytest.raises(ResourceNotFound):
+        h["cart"]
+    assert h.get("cart", "default") == "default"
+    assert sctx.source(h.uri + "+key@a%2Bb%40c") == b"raw"
+
+
+def test_touch_and_expires(make_kernel, clock):
+    ctx = make_kernel(idle=100).context()
+    h = ctx.source(ctx.new("session:null"), Session)
+    start = h.expires
+    clock.advance(50)
+    h.touch()
+    assert h.expires == start + 50
+
+
+def test_every_operation_raises_after_the_end(sctx):
+    h = sctx.source(sctx.new("session:null"), Session)
+    h["k"] = 1
+    h.end()
+    assert sctx.exists(h.uri) is False
+    for op in (lambda: h["k"], lambda: h.__setitem__("k", 2), lambda: h.__delitem__("k"),
+               lambda: "k" in h, h.keys, h.touch, h.end, lambda: h.expires, lambda: len(h)):
+        with pytest.raises(SessionExpired):
+            op()
+
+
+def test_handle_raises_after_idle_expiry(make_kernel, clock):
+    ctx = make_kernel(idle=10).context()
+    h = ctx.source(ctx.new("session:null"), Session)
+    clock.advance(10)
+    with pytest.raises(SessionExpired):
+        h["k"]
+
+
+def test_handle_keeps_the_principal_of_its_context(sk):
+    uri = sk.context("alice").new("session:null", {"user": "alice"})
+    h = sk.context("alice").source(uri, Session)
+    assert h.user == "alice"
+    h["k"] = "mine"
+    with pytest.raises(UsernameMismatch):
+        sk.context("bob").source(uri, Session)
+    assert "alice" not in repr(h) or h.id not in repr(h)

@@ -1,0 +1,121 @@
+"""Sliding idle expiry, the lifetime cap, tombstones, and touches that are not written."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from schemes.session import InvalidSessionId, SessionExpired
+
+from .conftest import handler
+
+
+def test_idle_expiry_slides_with_every_access(make_kernel, clock):
+    ctx = make_kernel(idle=100).context()
+    uri = ctx.new("session:null")
+    ctx.sink(uri + "+key@k", 1)
+    for _ in range(5):  # 5 x 60 s > 100 s idle, but never 100 s without an access
+        clock.advance(60)
+        assert ctx.source(uri + "+key@k") == 1
+    clock.advance(99)
+    assert ctx.exists(uri)
+    clock.advance(100)
+    assert not ctx.exists(uri)
+    with pytest.raises(SessionExpired):
+        ctx.source(uri + "+key@k")
+
+
+@pytest.mark.parametrize("touch", ["source", "sink", "exists", "exists_key", "delete_key",
+                                   "source_key"])
+def test_every_access_touches(make_kernel, clock, touch):
+    ctx = make_kernel(idle=100).context()
+    uri = ctx.new("session:null")
+    clock.advance(80)
+    {"source": lambda: ctx.source(uri), "sink": lambda: ctx.sink(uri + "+key@k", 1),
+     "exists": lambda: ctx.exists(uri), "exists_key": lambda: ctx.exists(uri + "+key@k"),
+     "delete_key": lambda: ctx.delete(uri + "+key@k"),
+     "source_key": lambda: ctx.exists(uri + "+key@k")}[touch]()
+    clock.advance(80)  # 160 s after creation, 80 s after the touch
+    assert ctx.exists(uri)
+
+
+def test_expired_session_is_unusable_at_once_without_a_sweep(make_kernel, clock):
+    ctx = make_kernel(idle=10).context()
+    uri = ctx.new("session:null")
+    clock.advance(10)
+    assert ctx.exists(uri) is False
+    for call in (lambda: ctx.source(uri), lambda: ctx.sink(uri + "+key@k", 1),
+                 lambda: ctx.source(uri + "+key@k"), lambda: ctx.exists(uri + "+key@k"),
+                 lambda: ctx.delete(uri + "+key@k"), lambda: ctx.new(uri + "+key@k")):
+        with pytest.raises(SessionExpired):
+            call()
+
+
+def test_lifetime_caps_a_busy_session(make_kernel, clock):
+    ctx = make_kernel(idle=100, lifetime=250).context()
+    uri = ctx.new("session:null")
+    created = int(clock())
+    for _ in range(4):
+        clock.advance(60)
+        assert ctx.source(uri)["expires"] == min(int(clock()) + 100, created + 250)
+    clock.advance(10)  # 250 s after creation
+    assert not ctx.exists(uri)
+
+
+def test_per_session_options_override_config(make_kernel, clock):
+    ctx = make_kernel(idle=1000).context()
+    short = ctx.new("session:null", {"idle": 5})
+    capped = ctx.new("session:null", {"lifetime": 7})
+    default = ctx.new("session:null")
+    clock.advance(6)
+    assert [ctx.exists(u) for u in (short, capped, default)] == [False, True, True]
+    clock.advance(1)
+    assert [ctx.exists(u) for u in (short, capped, default)] == [False, False, True]
+
+
+def test_deleting_an_expired_session_reports_expired(make_kernel, clock, recorder):
+    ctx = make_kernel(idle=10).context()
+    uri = ctx.new("session:null")
+    clock.advance(11)
+    assert ctx.delete(uri) is False
+    assert recorder.ended == [(uri, "expired")]
+
+
+def test_tombstones_tell_ended_from_unknown_until_their_ttl(make_kernel, clock):
+    k = make_kernel(tombstone_ttl=100)
+    ctx = k.context()
+    uri = ctx.new("session:null")
+    ctx.delete(uri)
+    with pytest.raises(SessionExpired):
+        ctx.source(uri)
+    with pytest.raises(InvalidSessionId):
+        ctx.source("session:" + "A" * 32)
+    clock.advance(101)
+    handler(k).sweep()
+    with pytest.raises(InvalidSessionId):
+        ctx.source(uri)
+
+
+def test_steady_reads_write_nothing(make_kernel, clock, store_url):
+    if not store_url.startswith("sqlite"):
+        pytest.skip("statements are counted with SQLite's trace callback")
+    k = make_kernel(idle=1800)
+    statements: list[str] = []
+
+    @event.listens_for(handler(k).store.db.engine, "connect")
+    def trace(dbapi_connection, record):
+        dbapi_connection.set_trace_callback(statements.append)
+
+    ctx = k.context()
+    uri = ctx.new("session:null")
+    ctx.sink(uri + "+key@k", "v")
+    statements.clear()
+    for _ in range(1000):  # 1,000 reads over 30 s: less than idle / 50 = 36 s
+        clock.advance(0.03)
+        assert ctx.source(uri + "+key@k") == "v"
+    writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    assert len(statements) >= 1000 and writes == []
+    clock.advance(40)
+    ctx.source(uri + "+key@k")
+    writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE")

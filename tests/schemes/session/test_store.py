@@ -1,0 +1,79 @@
+"""The store itself: schema on first use with a recorded version, failures as typed
+errors, and logs that never show a whole session id."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from kernel import Kernel
+from kernel.errors import ConfigError, KernelError
+from schemes.session import SessionStoreError
+from schemes.session.schema import SCHEMA_VERSION
+
+from .conftest import handler
+
+
+def _kernel(url: str) -> Kernel:
+    return Kernel(config={"session": {"store": url, "sweep_interval": 0}},
+                  load_entrypoints=False)
+
+
+def test_schema_is_created_on_first_use_with_its_version(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with _kernel(url) as k:
+        assert not (tmp_path / "s.db").exists()  # nothing touched until first use
+        k.context().new("session:null")
+    engine = create_engine(url)
+    assert {"roc_session", "roc_session_value", "roc_session_tombstone",
+            "roc_session_schema"} <= set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version FROM roc_session_schema")).scalar() == \
+            SCHEMA_VERSION
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    engine.dispose()
+    with _kernel(url) as k:  # reopening keeps one version row
+        k.context().new("session:null")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM roc_session_schema")).scalar() == 1
+    engine.dispose()
+
+
+def test_a_store_from_a_newer_release_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with _kernel(url) as k:
+        k.context().new("session:null")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE roc_session_schema SET version = :v"),
+                     {"v": SCHEMA_VERSION + 1})
+    engine.dispose()
+    with _kernel(url) as k, pytest.raises(ConfigError, match="newer"):
+        k.context().new("session:null")
+
+
+@pytest.mark.parametrize("url", ["sqlite:////nonexistent-dir/x/sessions.db",
+                                 "postgresql+psycopg://nobody@127.0.0.1:1/none"])
+def test_an_unreachable_store_is_a_store_error(url):
+    with _kernel(url) as k:
+        with pytest.raises(SessionStoreError) as e:
+            k.context().new("session:null")
+        assert isinstance(e.value, KernelError)
+
+
+def test_logs_never_show_a_whole_session_id(make_kernel, clock, caplog):
+    caplog.set_level(logging.DEBUG, logger="schemes.session")
+    k = make_kernel(idle=10, max_per_user=1, on_limit="evict")
+    ctx = k.context("u")
+    uris = [ctx.new("session:null", {"user": "u"}) for _ in range(2)]
+    ctx.delete(uris[1])
+    ctx.new("session:null")
+    clock.advance(11)
+    handler(k).sweep()
+    assert caplog.records  # something was logged
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert not re.search(r"[0-9A-F]{32}", logged)
