@@ -17,6 +17,8 @@ $(STAMP): $(BIN)/python pyproject.toml examples/plugin-hello/pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/tour.py
+	@echo "--- roc run examples/session.idoc (the ext_session guide's script, in DPML)"
+	$(BIN)/roc run examples/session.idoc
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

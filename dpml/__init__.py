@@ -1,8 +1,8 @@
 """DPML, NetKernel 3's declarative process language, run against the roc kernel.
 
-    program = dpml.compile(text)             # parse and check once
-    result = program.run(ctx, params={...})  # -> this:response
-    result = dpml.run(text, ctx)
+program = dpml.compile(text)             # parse and check once
+result = program.run(ctx, params={...})  # -> this:response
+result = dpml.run(text, ctx)
 """
 
 from __future__ import annotations

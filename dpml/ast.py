@@ -10,8 +10,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-__all__ = ["Instr", "Block", "If", "Choose", "While", "Step", "TARGET_URI", "TARGET_VAR",
-           "TARGET_RESPONSE", "TARGET_COND", "TARGET_EXCEPTION"]
+__all__ = [
+    "Instr",
+    "Block",
+    "If",
+    "Choose",
+    "While",
+    "Step",
+    "TARGET_URI",
+    "TARGET_VAR",
+    "TARGET_RESPONSE",
+    "TARGET_COND",
+    "TARGET_EXCEPTION",
+]
 
 # How an instruction's result is stored: by a SINK request, or straight into the local
 # address space (the same effect, without dispatch).

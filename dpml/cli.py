@@ -27,15 +27,31 @@ __all__ = ["run_command"]
 
 @click.command("run")
 @click.argument("script", type=click.Path(dir_okay=False))
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A parameter, read in the script as this:param:NAME (repeatable).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter, read in the script as this:param:NAME (repeatable).",
+)
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.option("--store", metavar="URL", help="Session store (SQLAlchemy URL).")
 @click.option("--trace", is_flag=True, help="Print the tree of requests on stderr.")
-@click.option("--max-steps", type=click.IntRange(min=1), default=DEFAULT_MAX_STEPS,
-              show_default=True, help="Stop the script after this many instructions.")
-def run_command(script: str, params: tuple[str, ...], config: str | None, store: str | None,
-                trace: bool, max_steps: int) -> None:
+@click.option(
+    "--max-steps",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_STEPS,
+    show_default=True,
+    help="Stop the script after this many instructions.",
+)
+def run_command(
+    script: str,
+    params: tuple[str, ...],
+    config: str | None,
+    store: str | None,
+    trace: bool,
+    max_steps: int,
+) -> None:
     """Run the DPML SCRIPT and print its response."""
     given = _params(params)
     try:
@@ -50,8 +66,10 @@ def run_command(script: str, params: tuple[str, ...], config: str | None, store:
     overrides: dict[str, dict[str, Any]] = {}
     if store is not None:
         if not _has_table("session"):
-            _fail("--store needs the session: scheme, which is not installed "
-                  "(no 'session' config table)")
+            _fail(
+                "--store needs the session: scheme, which is not installed "
+                "(no 'session' config table)"
+            )
         overrides["session"] = {"store": store}
     tracer = Tracer() if trace else None
     with kernel_from_options(config, **overrides) as kernel:

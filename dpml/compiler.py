@@ -32,8 +32,11 @@ __all__ = ["compile_body"]
 _STATEMENTS = ("instr", "seq", "if", "choose", "while")
 _IN_BLOCK = "<instr>, <seq>, <if>, <choose>, <while>, <exception> or <comment>"
 _NAME = re.compile(r"[^\W\d][\w.\-]*\Z")
-_TARGETS = {"this:response": TARGET_RESPONSE, "this:cond": TARGET_COND,
-            "this:exception": TARGET_EXCEPTION}
+_TARGETS = {
+    "this:response": TARGET_RESPONSE,
+    "this:cond": TARGET_COND,
+    "this:exception": TARGET_EXCEPTION,
+}
 
 
 def compile_body(text: str) -> Block:
@@ -50,8 +53,11 @@ class _Compiler:
     def __init__(self, text: str) -> None:
         self.text = text
         self.statements: dict[str, Callable[[Node], Step]] = {
-            "instr": self.instr, "seq": self.block, "if": self.if_,
-            "choose": self.choose, "while": self.while_,
+            "instr": self.instr,
+            "seq": self.block,
+            "if": self.if_,
+            "choose": self.choose,
+            "while": self.while_,
         }
 
     def fail(self, reason: str, where: Node | Text | tuple[int, int]) -> DPMLSyntaxError:
@@ -119,8 +125,11 @@ class _Compiler:
             compile_step = self.statements.get(name)
             if compile_step is None:
                 known = name in ("idoc", "cond", "then", "else", "type", "target")
-                what = f"<{child.tag}> cannot stand" if known else \
-                    f"unknown control element <{child.tag}>"
+                what = (
+                    f"<{child.tag}> cannot stand"
+                    if known
+                    else f"unknown control element <{child.tag}>"
+                )
                 raise self.fail(f"{what} in <{where}>: expected {_IN_BLOCK}", child)
             steps.append(compile_step(child))
         return Block(tuple(steps), handler, line, column)
@@ -133,15 +142,15 @@ class _Compiler:
         for child in node.children:
             if isinstance(child, Text):
                 if child.value.strip():
-                    raise self.fail(f"text cannot stand in <{node.tag}>: expected {listing}",
-                                    child)
+                    raise self.fail(f"text cannot stand in <{node.tag}>: expected {listing}", child)
                 continue
             name = _local(child.tag)
             if name == "comment":
                 continue
             if name not in allowed:
-                raise self.fail(f"<{child.tag}> cannot stand in <{node.tag}>: expected {listing}",
-                                child)
+                raise self.fail(
+                    f"<{child.tag}> cannot stand in <{node.tag}>: expected {listing}", child
+                )
             found.append((name, child))
         return found
 
@@ -163,11 +172,13 @@ class _Compiler:
             raise self.fail("this <cond> has no <then> after it", parts[0][1])
         if len(parts) > 2 and (names[2] != "else" or len(parts) > 3):
             extra = parts[2] if names[2] != "else" else parts[3]
-            raise self.fail("<if> holds <cond>, <then> and an optional <else>, in that order",
-                            extra[1])
+            raise self.fail(
+                "<if> holds <cond>, <then> and an optional <else>, in that order", extra[1]
+            )
         otherwise = self.block(parts[2][1]) if len(parts) > 2 else None
-        return If(self.cond(parts[0][1]), self.block(parts[1][1]), otherwise,
-                  node.line, node.column)
+        return If(
+            self.cond(parts[0][1]), self.block(parts[1][1]), otherwise, node.line, node.column
+        )
 
     def choose(self, node: Node) -> Choose:
         parts = self.parts(node, ("cond", "then", "else"))
@@ -230,14 +241,18 @@ class _Compiler:
             if name == "type":
                 kind = self.text_of(child)
                 if not _NAME.match(kind) or ":" in kind:
-                    raise self.fail(f"<type> must name an accessor, such as copy; got {kind!r}",
-                                    child)
+                    raise self.fail(
+                        f"<type> must name an accessor, such as copy; got {kind!r}", child
+                    )
             elif name == "target":
                 target = self.uri(child, self.text_of(child))
             else:
                 if not _NAME.match(name):
-                    raise self.fail(f"<{child.tag}> cannot name an argument: use a plain name "
-                                    "such as <operand>", child)
+                    raise self.fail(
+                        f"<{child.tag}> cannot name an argument: use a plain name "
+                        "such as <operand>",
+                        child,
+                    )
                 if name in references or name in literals:
                     raise self.fail(f"<instr> has a second <{name}> argument", child)
                 value = self.argument(child)
@@ -246,16 +261,26 @@ class _Compiler:
                 else:
                     literals[name] = value
         if kind is None:
-            raise self.fail("<instr> has no <type>: name the accessor to call, "
-                            "e.g. <type>copy</type>", node)
+            raise self.fail(
+                "<instr> has no <type>: name the accessor to call, e.g. <type>copy</type>", node
+            )
         target_kind, target_name = TARGET_URI, ""
         if target is not None:
             if target.startswith("var:"):
                 target_kind, target_name = TARGET_VAR, target[4:]
             else:
                 target_kind = _TARGETS.get(target, TARGET_URI)
-        return Instr(kind, "active:" + kind, references, tuple(literals.items()), target,
-                     target_kind, target_name, node.line, node.column)
+        return Instr(
+            kind,
+            "active:" + kind,
+            references,
+            tuple(literals.items()),
+            target,
+            target_kind,
+            target_name,
+            node.line,
+            node.column,
+        )
 
     def text_of(self, node: Node) -> str:
         """The text content of ``<type>``/``<target>``; elements inside are an error."""
@@ -276,22 +301,29 @@ class _Compiler:
             return self.uri(node, "".join(c.value for c in node.children).strip())  # type: ignore[union-attr]
         for child in node.children:
             if isinstance(child, Text) and child.value.strip():
-                raise self.fail(f"<{node.tag}> holds either a URI or one XML element, not both",
-                                child)
+                raise self.fail(
+                    f"<{node.tag}> holds either a URI or one XML element, not both", child
+                )
         if len(elements) > 1:
-            raise self.fail(f"<{node.tag}> holds more than one element: a literal XML value "
-                            "has a single root", elements[1])
+            raise self.fail(
+                f"<{node.tag}> holds more than one element: a literal XML value has a single root",
+                elements[1],
+            )
         return _element(elements[0])
 
     def uri(self, node: Node, text: str) -> str:
         if not text:
-            raise self.fail(f"<{node.tag}> is empty: give a URI, or an XML element to pass "
-                            "by value", node)
+            raise self.fail(
+                f"<{node.tag}> is empty: give a URI, or an XML element to pass by value", node
+            )
         try:
             split(text)
         except MalformedURI:
-            raise self.fail(f"<{node.tag}> holds {text!r}, which is not a URI "
-                            "(scheme:body, e.g. var:x or data:,hello)", node) from None
+            raise self.fail(
+                f"<{node.tag}> holds {text!r}, which is not a URI "
+                "(scheme:body, e.g. var:x or data:,hello)",
+                node,
+            ) from None
         if text.startswith("var:") and len(text) == 4:
             raise self.fail("var: needs a name, e.g. var:result", node)
         return text

@@ -76,7 +76,10 @@ def execute(
             line, column = parent.position
             raise DepthLimitExceeded(
                 f"scripts called scripts more than {budget.max_depth} deep "
-                "(is a script calling itself?)", line, column)
+                "(is a script calling itself?)",
+                line,
+                column,
+            )
     run = _Run(ctx, params, budget, depth)
     token = _current.set(run)
     try:
@@ -89,8 +92,9 @@ def execute(
 class _Run:
     """The state of one program run, and the tree walk."""
 
-    def __init__(self, ctx: Context, params: Mapping[str, Param], budget: _Budget,
-                 depth: int) -> None:
+    def __init__(
+        self, ctx: Context, params: Mapping[str, Param], budget: _Budget, depth: int
+    ) -> None:
         self.vars: dict[str, Any] = {}
         self.response: Any = _UNSET
         self.cond: Any = _UNSET
@@ -102,7 +106,10 @@ class _Run:
         self.principal = ctx.principal
         self.ctx = ctx.layered({"var": _VarSpace(self), "this": _ThisSpace(self)})
         self.dispatch: dict[type, Callable[[Any], None]] = {
-            Block: self.block, If: self.if_, Choose: self.choose, While: self.while_,
+            Block: self.block,
+            If: self.if_,
+            Choose: self.choose,
+            While: self.while_,
         }
 
     # -- control --------------------------------------------------------------------
@@ -140,7 +147,8 @@ class _Run:
             "BadCondition",
             f"a <cond> must SINK a boolean to this:cond (<b>t</b>, <b>f</b> or a bool); "
             f"it left {found}",
-            cond.line, cond.column,
+            cond.line,
+            cond.column,
         )
 
     def if_(self, node: If) -> None:
@@ -170,7 +178,10 @@ class _Run:
         if budget.steps > budget.limit:
             raise StepLimitExceeded(
                 f"the script ran more than {budget.limit} instructions (max_steps); "
-                "is a <while> condition never false?", node.line, node.column)
+                "is a <while> condition never false?",
+                node.line,
+                node.column,
+            )
         arguments: dict[str, Any] = dict(node.references)
         for name, element in node.literals:
             arguments[name] = Value(deepcopy(element))

@@ -157,8 +157,7 @@ class _Build(Transformer[Token, Any]):
                 *_at(token),
             )
         if not name:
-            raise self.fail("a processing instruction needs a name after '<?'",
-                            *_at(token))
+            raise self.fail("a processing instruction needs a name after '<?'", *_at(token))
 
     def decode(self, raw: str, line: int, column: int) -> str:
         """Replace entity and character references; a bare '&' is an error."""
@@ -170,16 +169,31 @@ class _Build(Transformer[Token, Any]):
             if entity is not None:
                 if entity in _ENTITIES:
                     return _ENTITIES[entity]
-                self.fail_at(raw, match.start(), line, column,
-                             f"unknown entity &{entity}; (known: &lt; &gt; &amp; &apos; &quot;)")
+                self.fail_at(
+                    raw,
+                    match.start(),
+                    line,
+                    column,
+                    f"unknown entity &{entity}; (known: &lt; &gt; &amp; &apos; &quot;)",
+                )
             if decimal is None and hexadecimal is None:
-                self.fail_at(raw, match.start(), line, column,
-                             "'&' must begin a reference such as &amp; or &#60; "
-                             "(write &amp; for a literal '&')")
+                self.fail_at(
+                    raw,
+                    match.start(),
+                    line,
+                    column,
+                    "'&' must begin a reference such as &amp; or &#60; "
+                    "(write &amp; for a literal '&')",
+                )
             code = int(decimal) if decimal is not None else int(hexadecimal, 16)
             if code > 0x10FFFF or _FORBIDDEN.match(chr(code)) or code in (0xFFFE, 0xFFFF):
-                self.fail_at(raw, match.start(), line, column,
-                             f"{match.group(0)} is not a character XML allows")
+                self.fail_at(
+                    raw,
+                    match.start(),
+                    line,
+                    column,
+                    f"{match.group(0)} is not a character XML allows",
+                )
             return chr(code)
 
         return _REFERENCE.sub(replace, raw)
@@ -198,8 +212,7 @@ class _Build(Transformer[Token, Any]):
 def _parser() -> Lark:
     """The LALR parser, built once per process (lark caches its tables on disk)."""
     grammar = Path(__file__).with_name("dpml.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, cache=True,
-                transformer=_Build())
+    return Lark(grammar, parser="lalr", propagate_positions=True, cache=True, transformer=_Build())
 
 
 def parse(text: str) -> list[Node | Text]:
@@ -247,11 +260,13 @@ def _reason(text: str, pos: int, expected: set[str], stack: list[Any]) -> str:
     tag = _open_tag(stack)
     if "ATTVALUE" in expected:
         if char in "\"'":
-            return f"attribute value is not closed: the closing {char} is missing " \
-                   "(or the value contains '<')"
-        return "attribute values must be quoted: write name=\"value\""
+            return (
+                f"attribute value is not closed: the closing {char} is missing "
+                "(or the value contains '<')"
+            )
+        return 'attribute values must be quoted: write name="value"'
     if "_EQ" in expected:
-        return "an attribute needs a value: write name=\"value\""
+        return 'an attribute needs a value: write name="value"'
     if rest.startswith("</") and "LTS" not in expected:
         name = re.match(r"</\s*([^\s>]*)", rest)
         return f"end tag </{name.group(1) if name else ''}> closes no open element"
@@ -284,8 +299,9 @@ def _at_end(stack: list[Any], expected: set[str], text: str) -> DPMLSyntaxError:
     for item in reversed(stack):
         if type(item) is Token and item.type in ("LT", "LTS"):
             tag = _open_tag(stack)
-            return DPMLSyntaxError(f"the script ends inside the tag <{tag}>", item.line or 1,
-                                   item.column or 1, text)
+            return DPMLSyntaxError(
+                f"the script ends inside the tag <{tag}>", item.line or 1, item.column or 1, text
+            )
         if type(item) is _Start:
             break
     opened = [item for item in stack if type(item) is _Start]
@@ -293,7 +309,9 @@ def _at_end(stack: list[Any], expected: set[str], text: str) -> DPMLSyntaxError:
         start = opened[-1]
         return DPMLSyntaxError(
             f"<{start.tag}> is never closed: the script ends before its </{start.tag}>",
-            start.line, start.column, text,
+            start.line,
+            start.column,
+            text,
         )
     lines = text.split("\n")
     return DPMLSyntaxError("the script ends unexpectedly", len(lines), len(lines[-1]) + 1, text)

@@ -14,7 +14,7 @@ from typing import Any
 
 from kernel import Context, Request, Value
 from kernel.context import Methods, compile_handler
-from kernel.errors import VerbNotSupported
+from kernel.errors import VerbNotSupported, redact
 
 __all__ = ["Tracer", "Call"]
 
@@ -40,10 +40,12 @@ class Tracer:
     def attach(self, ctx: Context) -> Context:
         """``ctx`` with a recording layer over each of its kernel's schemes."""
         kernel = ctx.kernel
-        return ctx.layered({
-            name: _Recorder(self, compile_handler(name, provided.obj))
-            for name, provided in kernel.schemes.items()
-        })
+        return ctx.layered(
+            {
+                name: _Recorder(self, compile_handler(name, provided.obj))
+                for name, provided in kernel.schemes.items()
+            }
+        )
 
     def _stack(self) -> list[Call]:
         stack: list[Call] | None = getattr(self._local, "stack", None)
@@ -52,14 +54,17 @@ class Tracer:
         return stack
 
     def render(self) -> str:
-        """The tree as text, one request per line."""
+        """The tree as text, one request per line (128-bit ids shortened: traces get
+        pasted into bug reports, and a full session id is a credential)."""
         lines: list[str] = []
 
         def walk(calls: list[Call], indent: str) -> None:
             for i, call in enumerate(calls):
                 last = i == len(calls) - 1
-                lines.append(f"{indent}{'└─ ' if last else '├─ '}{call.verb} {call.uri}  "
-                             f"{call.seconds * 1000:.3f} ms  {call.outcome}")
+                lines.append(
+                    f"{indent}{'└─ ' if last else '├─ '}{call.verb} {redact(call.uri)}  "
+                    f"{call.seconds * 1000:.3f} ms  {call.outcome}"
+                )
                 walk(call.children, indent + ("   " if last else "│  "))
 
         walk(self.calls, "")
@@ -77,8 +82,9 @@ class _Recorder:
         method = self.methods.get(request.verb)
         if method is None:
             verbs = ", ".join(v.name for v in self.methods)
-            raise VerbNotSupported(f"this scheme does not support {request.verb.name}; "
-                                   f"it supports {verbs}")
+            raise VerbNotSupported(
+                f"this scheme does not support {request.verb.name}; it supports {verbs}"
+            )
         call = Call(request.verb.name, _describe(request))
         stack = self.tracer._stack()
         (stack[-1].children if stack else self.tracer.calls).append(call)

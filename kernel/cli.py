@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import KernelError
+from .config import load_toml
+from .errors import ConfigError, KernelError
 from .kernel import Kernel
 from .plugins import make_plugin_manager
 
@@ -31,13 +32,17 @@ class RocGroup(click.Group):
 
 
 def kernel_from_options(config: str | None = None, **overrides: Any) -> Kernel:
-    """The kernel a command runs against: ``--config FILE`` plus command-line overrides
-    (``{"session": {"store": URL}}``)."""
-    from .config import load_toml
-
-    tables: dict[str, Any] = load_toml(config) if config else {}
-    for table, values in overrides.items():
-        tables.setdefault(table, {}).update(values)
+    """The kernel a command runs against. Config comes in layers, later ones winning:
+    plugins' command-line defaults (``roc_cli_config``), ``--config FILE``, then the
+    command's own options as ``overrides`` (``session={"store": URL}``)."""
+    tables: dict[str, dict[str, Any]] = {}
+    layers = [*make_plugin_manager().hook.roc_cli_config()]
+    layers += [load_toml(config) if config else {}, overrides]
+    for layer in layers:
+        for table, values in layer.items():
+            if not isinstance(values, dict):
+                raise ConfigError(f"config table {table!r} must be a mapping of keys")
+            tables.setdefault(table, {}).update(values)
     return Kernel(config=tables)
 
 

@@ -47,6 +47,12 @@ def roc_commands(cli: Any) -> None:
 
 
 @hookspec
+def roc_cli_config() -> dict[str, dict[str, Any]]:  # type: ignore[empty-body]
+    """Config defaults for the command line, ``{table: {key: value}}``, under any config
+    file and option: e.g. a session store in the user's data directory, not in memory."""
+
+
+@hookspec
 def roc_session_created(kernel: Any, uri: str, user: str | None) -> None:
     """A session was created."""
 

@@ -46,27 +46,47 @@ def _finite_positive(value: Any) -> str | None:
 
 @hookimpl
 def roc_config() -> dict[str, dict[str, Option]]:
-    return {"session": {
-        "store": Option("sqlite://", str,
-                        "SQLAlchemy URL of the session store (default: in-memory SQLite)"),
-        "idle": Option(1800, _NUMBER, "seconds of inactivity that end a session",
-                       _finite_positive),
-        "lifetime": Option(None, _NUMBER, "absolute cap on a session's life, seconds",
-                           _finite_positive),
-        "max_sessions": Option(None, int, "live sessions allowed in the store", positive),
-        "max_per_user": Option(None, int, "live sessions allowed per user", positive),
-        "on_limit": Option("refuse", str, "at a limit: refuse the NEW, or evict the least "
-                           "recently used session", _on_limit),
-        "sweep_interval": Option(60, _NUMBER, "seconds between evictor sweeps; 0 = off",
-                                 non_negative),
-        "tombstone_ttl": Option(86400, _NUMBER, "seconds an ended id is remembered",
-                                non_negative),
-    }}
+    return {
+        "session": {
+            "store": Option(
+                "sqlite://", str, "SQLAlchemy URL of the session store (default: in-memory SQLite)"
+            ),
+            "idle": Option(
+                1800, _NUMBER, "seconds of inactivity that end a session", _finite_positive
+            ),
+            "lifetime": Option(
+                None, _NUMBER, "absolute cap on a session's life, seconds", _finite_positive
+            ),
+            "max_sessions": Option(None, int, "live sessions allowed in the store", positive),
+            "max_per_user": Option(None, int, "live sessions allowed per user", positive),
+            "on_limit": Option(
+                "refuse",
+                str,
+                "at a limit: refuse the NEW, or evict the least recently used session",
+                _on_limit,
+            ),
+            "sweep_interval": Option(
+                60, _NUMBER, "seconds between evictor sweeps; 0 = off", non_negative
+            ),
+            "tombstone_ttl": Option(
+                86400, _NUMBER, "seconds an ended id is remembered", non_negative
+            ),
+        }
+    }
 
 
 @hookimpl
 def roc_schemes(kernel: Any) -> dict[str, Any]:
     return {"session": SessionScheme(kernel, kernel.config["session"])}
+
+
+@hookimpl
+def roc_cli_config() -> dict[str, dict[str, Any]]:
+    """On the command line sessions outlive the process: a file in the user data dir."""
+    from .cli import data_dir, default_store_url
+
+    data_dir().mkdir(parents=True, exist_ok=True)
+    return {"session": {"store": default_store_url()}}
 
 
 @hookimpl

@@ -40,7 +40,7 @@ def normalize_id(text: str) -> str:
     """A GUID or ``session:GUID`` (as operators type them) -> the GUID."""
     sid = text.strip()
     if sid.startswith("session:"):
-        sid = sid[len("session:"):]
+        sid = sid[len("session:") :]
     if not _GUID.match(sid):
         raise InvalidSessionId(f"{text!r} is not a session id (32 upper-case hex digits)")
     return sid
@@ -57,7 +57,8 @@ def parse(uri: str) -> tuple[str | None, str | None]:
         if name != "key" or not at or "+" in value:
             raise MalformedURI(
                 "a session URI is session:GUID or session:GUID+key@KEY "
-                "(escape '+' in a key as %2B and '@' as %40)")
+                "(escape '+' in a key as %2B and '@' as %40)"
+            )
         key = unescape(value)
         if not key or len(key) > MAX_KEY:
             raise MalformedURI(f"a session key is 1 to {MAX_KEY} characters, not {len(key)}")
@@ -70,5 +71,6 @@ def parse(uri: str) -> tuple[str | None, str | None]:
     if not _GUID.match(base):
         raise InvalidSessionId(
             "malformed session id: a session id is 32 upper-case hex digits, as NEW "
-            "session:null returns")
+            "session:null returns"
+        )
     return base, key

@@ -18,7 +18,6 @@ import click
 
 from kernel import Kernel
 from kernel.cli import kernel_from_options
-from kernel.config import load_toml
 
 from .address import normalize_id
 from .codec import decode
@@ -47,9 +46,6 @@ def _scheme(config: str | None, store: str | None) -> Iterator[SessionScheme]:
     session: dict[str, Any] = {"sweep_interval": 0}
     if store:
         session["store"] = store
-    elif not (config and "store" in (load_toml(config).get("session") or {})):
-        data_dir().mkdir(parents=True, exist_ok=True)
-        session["store"] = default_store_url()
     with kernel_from_options(config, session=session) as kernel:
         yield _handler(kernel)
 
@@ -93,8 +89,17 @@ def list_command(store: str | None, config: str | None, limit: int) -> None:
         return
     table = [("ID", "USER", "CREATED", "LAST ACCESS", "EXPIRES", "KEYS", "STATE")]
     for sid, owner, created, last, expires, keys in rows:
-        table.append((sid, owner or "-", _when(created), _when(last), _when(expires),
-                      str(keys), "live" if expires > now else "expired"))
+        table.append(
+            (
+                sid,
+                owner or "-",
+                _when(created),
+                _when(last),
+                _when(expires),
+                str(keys),
+                "live" if expires > now else "expired",
+            )
+        )
     _table(table)
 
 
@@ -110,17 +115,26 @@ def show_command(session_id: str, store: str | None, config: str | None) -> None
     if info is None:
         raise InvalidSessionId(f"no live session {sid} in this store")
     owner, created, last, expires, deadline, values = info
-    _table([("id", sid), ("uri", f"session:{sid}"), ("user", owner or "-"),
-            ("created", _when(created)), ("last access", _when(last)),
-            ("expires", _when(expires)), ("lifetime ends", _when(deadline))])
+    _table(
+        [
+            ("id", sid),
+            ("uri", f"session:{sid}"),
+            ("user", owner or "-"),
+            ("created", _when(created)),
+            ("last access", _when(last)),
+            ("expires", _when(expires)),
+            ("lifetime ends", _when(deadline)),
+        ]
+    )
     if values:
         click.echo("")
         table = [("KEY", "TYPE", "VALUE")]
         for key, kind, data in values:
             value = decode(kind, data)
             text = repr(value)
-            table.append((key, type(value).__name__, text if len(text) <= 60 else
-                          text[:57] + "..."))
+            table.append(
+                (key, type(value).__name__, text if len(text) <= 60 else text[:57] + "...")
+            )
         _table(table)
 
 
@@ -135,8 +149,9 @@ def end_command(session_id: str, store: str | None, config: str | None) -> None:
         reason = scheme.end(sid)
     if reason is None:
         raise InvalidSessionId(f"no session {sid} in this store (already ended?)")
-    click.echo(f"ended session:{sid}" + (" (it had already expired)" if reason == "expired"
-                                        else ""))
+    click.echo(
+        f"ended session:{sid}" + (" (it had already expired)" if reason == "expired" else "")
+    )
 
 
 @sessions.command("sweep")

@@ -38,8 +38,7 @@ def encode(value: Any) -> tuple[str, bytes]:
     try:
         return _encode(value)
     except (TypeError, ValueError, RecursionError) as e:  # e.g. an int too long for JSON
-        raise UnsupportedRepresentation(f"cannot store this {type(value).__name__}: {e}") \
-            from None
+        raise UnsupportedRepresentation(f"cannot store this {type(value).__name__}: {e}") from None
 
 
 def _encode(value: Any) -> tuple[str, bytes]:

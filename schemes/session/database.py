@@ -58,8 +58,11 @@ class Statement:
             self._names = tuple(order)
         else:
             plan = tuple(order.index(n) if n in order else constants[n] for n in names)
-            self._plan = None if plan == tuple(range(len(order))) and not constants else \
-                tuple((n in order, p) for n, p in zip(names, plan, strict=True))
+            self._plan = (
+                None
+                if plan == tuple(range(len(order))) and not constants
+                else tuple((n in order, p) for n, p in zip(names, plan, strict=True))
+            )
 
     def args(self, values: tuple[Any, ...]) -> Any:
         if self._names is not None:

@@ -25,8 +25,7 @@ class Evictor:
         self._wake = threading.Event()
         self._stopping = False
         self.sweeps = 0
-        self._thread = threading.Thread(target=self._run, name="roc-session-evictor",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="roc-session-evictor", daemon=True)
 
     def start(self) -> None:
         self._thread.start()

@@ -47,8 +47,12 @@ def _seconds(value: Any, what: str) -> int | None:
     """A positive duration in whole seconds (rounded up), or None."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 \
-            or math.isinf(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not value > 0
+        or math.isinf(value)
+    ):
         raise ConfigError(f"{what} must be a positive number of seconds, not {value!r}")
     return max(1, math.ceil(value))
 
@@ -79,10 +83,10 @@ class SessionScheme:
         self._ready = False
         self._evictor: Evictor | None = None
         hook = kernel.hook
-        self._on_created = hook.roc_session_created if hook.roc_session_created.get_hookimpls() \
-            else None
-        self._on_ended = hook.roc_session_ended if hook.roc_session_ended.get_hookimpls() \
-            else None
+        self._on_created = (
+            hook.roc_session_created if hook.roc_session_created.get_hookimpls() else None
+        )
+        self._on_ended = hook.roc_session_ended if hook.roc_session_ended.get_hookimpls() else None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -127,13 +131,13 @@ class SessionScheme:
     @staticmethod
     def _check(owner: str | None, expires: int, principal: str | None, now: float) -> None:
         if owner is not None and principal != owner:
-            raise UsernameMismatch(
-                "this session belongs to another user; request it as its owner")
+            raise UsernameMismatch("this session belongs to another user; request it as its owner")
         if now >= expires:
             raise SessionExpired("this session expired; NEW session:null for a new one")
 
-    def _touch_due(self, expires: int, idle: int, deadline: int | None, now: float) -> \
-            tuple[int, int] | None:
+    def _touch_due(
+        self, expires: int, idle: int, deadline: int | None, now: float
+    ) -> tuple[int, int] | None:
         """``(now, new expiry)`` if a touch should be written, else None."""
         t = int(now)
         new = t + idle
@@ -166,10 +170,18 @@ class SessionScheme:
                 last, expires = max(last, touch[0]), max(expires, touch[1])
             if request.rtype is Session:
                 return Response(Session(ctx, sid, owner), cacheable=False)
-            return Response({
-                "id": sid, "uri": address.session_uri(sid), "user": owner, "created": created,
-                "last_access": last, "expires": expires, "keys": store.keys(sid),
-            }, cacheable=False)
+            return Response(
+                {
+                    "id": sid,
+                    "uri": address.session_uri(sid),
+                    "user": owner,
+                    "created": created,
+                    "last_access": last,
+                    "expires": expires,
+                    "keys": store.keys(sid),
+                },
+                cacheable=False,
+            )
         row = store.value(sid, key)
         if row is None:
             raise self._gone(store, sid)
@@ -246,21 +258,33 @@ class SessionScheme:
         store = self.store if self._ready else self._open()
         if sid is not None:
             if key is None:
-                raise MalformedURI("NEW creates sessions at session:null (or a key at "
-                                   "session:GUID+key@K)")
+                raise MalformedURI(
+                    "NEW creates sessions at session:null (or a key at session:GUID+key@K)"
+                )
             now = self.clock()
             _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
             kind, data = encode(None)
-            store.put(sid, key, kind, data, self._touch_due(expires, idle, deadline, now),
-                      replace=False)
+            store.put(
+                sid, key, kind, data, self._touch_due(expires, idle, deadline, now), replace=False
+            )
             return address.key_uri(sid, key)
         owner, idle, lifetime = self._new_options(request.primary)
         now = int(self.clock())
         deadline = now + lifetime if lifetime is not None else None
         expires = now + idle if deadline is None else min(now + idle, deadline)
         sid = address.new_id()
-        evicted = store.create(sid, owner, now, expires, idle, deadline, self.max_sessions,
-                               self.max_per_user, self.evict, self.tombstone_ttl)
+        evicted = store.create(
+            sid,
+            owner,
+            now,
+            expires,
+            idle,
+            deadline,
+            self.max_sessions,
+            self.max_per_user,
+            self.evict,
+            self.tombstone_ttl,
+        )
         for victim in evicted:
             log.info("session %s evicted to make room", address.short(victim))
             self._ended(victim, "evicted")
@@ -278,10 +302,12 @@ class SessionScheme:
         if not isinstance(primary, dict) or not _NEW_KEYS.issuperset(primary):
             raise ConfigError(
                 "NEW session:null takes an optional dict with keys user, idle, lifetime; "
-                f"got {primary!r}")
+                f"got {primary!r}"
+            )
         owner = primary.get("user")
-        if owner is not None and (not isinstance(owner, str) or not 0 < len(owner) <= 255
-                                  or not _utf8(owner)):
+        if owner is not None and (
+            not isinstance(owner, str) or not 0 < len(owner) <= 255 or not _utf8(owner)
+        ):
             raise ConfigError(f"session user must be a non-empty str up to 255 chars: {owner!r}")
         idle = _seconds(primary.get("idle"), "session idle") or self.idle
         lifetime = _seconds(primary.get("lifetime"), "session lifetime")
@@ -289,8 +315,7 @@ class SessionScheme:
 
     # -- administration (evictor, CLI) -----------------------------------------------------
 
-    def sweep(self, batch: int = SWEEP_BATCH,
-              progress: Callable[[int], None] | None = None) -> int:
+    def sweep(self, batch: int = SWEEP_BATCH, progress: Callable[[int], None] | None = None) -> int:
         """End every session expired by the kernel clock, ``batch`` at a time; fires
         ``roc_session_ended(reason="expired")`` for each. Returns how many ended."""
         store = self.store if self._ready else self._open()

@@ -38,8 +38,13 @@ class SessionRow(Base):
 
     __table_args__ = (
         Index("roc_session_expires", "expires"),
-        Index("roc_session_owner", "owner", "expires",
-              sqlite_where=text("owner IS NOT NULL"), postgresql_where=text("owner IS NOT NULL")),
+        Index(
+            "roc_session_owner",
+            "owner",
+            "expires",
+            sqlite_where=text("owner IS NOT NULL"),
+            postgresql_where=text("owner IS NOT NULL"),
+        ),
         {"sqlite_with_rowid": False},
     )
 

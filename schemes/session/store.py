@@ -42,62 +42,133 @@ class Store:
         upsert_insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
         st = db.statement
         self._session = st(
-            select(S.owner, S.created, S.last_access, S.expires, S.idle, S.deadline)
-            .where(S.id == _p("sid")), "sid")
+            select(S.owner, S.created, S.last_access, S.expires, S.idle, S.deadline).where(
+                S.id == _p("sid")
+            ),
+            "sid",
+        )
         self._value = st(
             select(S.owner, S.expires, S.idle, S.deadline, V.kind, V.data)
-            .select_from(SESSIONS.outerjoin(
-                VALUES, and_(V.session_id == S.id, V.key == _p("key"))))
-            .where(S.id == _p("sid")), "sid", "key")
-        self._values = st(select(V.key, V.kind, V.data).where(V.session_id == _p("sid"))
-                          .order_by(V.key), "sid")
+            .select_from(SESSIONS.outerjoin(VALUES, and_(V.session_id == S.id, V.key == _p("key"))))
+            .where(S.id == _p("sid")),
+            "sid",
+            "key",
+        )
+        self._values = st(
+            select(V.key, V.kind, V.data).where(V.session_id == _p("sid")).order_by(V.key), "sid"
+        )
         self._keys = st(select(V.key).where(V.session_id == _p("sid")).order_by(V.key), "sid")
         self._touch = st(
-            update(SESSIONS).where(S.id == _p("sid"), S.expires < _p("new_expires"))
+            update(SESSIONS)
+            .where(S.id == _p("sid"), S.expires < _p("new_expires"))
             .values(last_access=_p("now"), expires=_p("new_expires")),
-            "sid", "now", "new_expires")
+            "sid",
+            "now",
+            "new_expires",
+        )
         ins = upsert_insert(VALUES).values(
-            session_id=_p("sid"), key=_p("key"), kind=_p("kind"), data=_p("data"))
-        self._put = st(ins.on_conflict_do_update(
-            index_elements=[V.session_id, V.key],
-            set_={"kind": ins.excluded.kind, "data": ins.excluded.data}),
-            "sid", "key", "kind", "data")
-        self._put_new = st(ins.on_conflict_do_nothing(index_elements=[V.session_id, V.key]),
-                           "sid", "key", "kind", "data")
-        self._del_key = st(delete(VALUES).where(V.session_id == _p("sid"), V.key == _p("key")),
-                           "sid", "key")
-        self._insert = st(insert(SESSIONS).values(
-            id=_p("sid"), owner=_p("owner"), created=_p("now"), last_access=_p("now"),
-            expires=_p("new_expires"), idle=_p("idle_s"), deadline=_p("deadline_s")),
-            "sid", "owner", "now", "new_expires", "idle_s", "deadline_s")
+            session_id=_p("sid"), key=_p("key"), kind=_p("kind"), data=_p("data")
+        )
+        self._put = st(
+            ins.on_conflict_do_update(
+                index_elements=[V.session_id, V.key],
+                set_={"kind": ins.excluded.kind, "data": ins.excluded.data},
+            ),
+            "sid",
+            "key",
+            "kind",
+            "data",
+        )
+        self._put_new = st(
+            ins.on_conflict_do_nothing(index_elements=[V.session_id, V.key]),
+            "sid",
+            "key",
+            "kind",
+            "data",
+        )
+        self._del_key = st(
+            delete(VALUES).where(V.session_id == _p("sid"), V.key == _p("key")), "sid", "key"
+        )
+        self._insert = st(
+            insert(SESSIONS).values(
+                id=_p("sid"),
+                owner=_p("owner"),
+                created=_p("now"),
+                last_access=_p("now"),
+                expires=_p("new_expires"),
+                idle=_p("idle_s"),
+                deadline=_p("deadline_s"),
+            ),
+            "sid",
+            "owner",
+            "now",
+            "new_expires",
+            "idle_s",
+            "deadline_s",
+        )
         self._end = st(delete(SESSIONS).where(S.id == _p("sid")).returning(S.expires), "sid")
-        self._tombstone = st(upsert_insert(TOMBSTONES).values(
-            id=_p("sid"), ended=_p("now"), reason=_p("why"), purge_at=_p("purge"))
-            .on_conflict_do_nothing(index_elements=[T.id]), "sid", "now", "why", "purge")
+        self._tombstone = st(
+            upsert_insert(TOMBSTONES)
+            .values(id=_p("sid"), ended=_p("now"), reason=_p("why"), purge_at=_p("purge"))
+            .on_conflict_do_nothing(index_elements=[T.id]),
+            "sid",
+            "now",
+            "why",
+            "purge",
+        )
         self._tombstoned = st(select(T.reason).where(T.id == _p("sid")), "sid")
         live = S.expires > _p("now")
-        self._count_user = st(select(func.count()).select_from(SESSIONS)
-                              .where(S.owner == _p("owner"), live), "owner", "now")
+        self._count_user = st(
+            select(func.count()).select_from(SESSIONS).where(S.owner == _p("owner"), live),
+            "owner",
+            "now",
+        )
         self._count_all = st(select(func.count()).select_from(SESSIONS).where(live), "now")
-        self._lru_user = st(select(S.id).where(S.owner == _p("owner"), live)
-                            .order_by(S.last_access, S.created).limit(_p("n")),
-                            "owner", "now", "n")
-        self._lru_all = st(select(S.id).where(live).order_by(S.last_access, S.created)
-                           .limit(_p("n")), "now", "n")
-        expired = (select(S.id).where(S.expires <= _p("now")).order_by(S.expires)
-                   .limit(_p("n")).with_for_update(skip_locked=True))
-        self._sweep = st(delete(SESSIONS).where(S.id.in_(expired.scalar_subquery()))
-                         .returning(S.id), "now", "n")
-        stale = select(T.id).where(T.purge_at <= _p("now")).limit(_p("n")) \
+        self._lru_user = st(
+            select(S.id)
+            .where(S.owner == _p("owner"), live)
+            .order_by(S.last_access, S.created)
+            .limit(_p("n")),
+            "owner",
+            "now",
+            "n",
+        )
+        self._lru_all = st(
+            select(S.id).where(live).order_by(S.last_access, S.created).limit(_p("n")), "now", "n"
+        )
+        expired = (
+            select(S.id)
+            .where(S.expires <= _p("now"))
+            .order_by(S.expires)
+            .limit(_p("n"))
             .with_for_update(skip_locked=True)
-        self._purge = st(delete(TOMBSTONES).where(T.id.in_(stale.scalar_subquery())),
-                         "now", "n")
-        self._count_expired = st(select(func.count()).select_from(SESSIONS)
-                                 .where(S.expires <= _p("now")), "now")
+        )
+        self._sweep = st(
+            delete(SESSIONS).where(S.id.in_(expired.scalar_subquery())).returning(S.id), "now", "n"
+        )
+        stale = (
+            select(T.id)
+            .where(T.purge_at <= _p("now"))
+            .limit(_p("n"))
+            .with_for_update(skip_locked=True)
+        )
+        self._purge = st(delete(TOMBSTONES).where(T.id.in_(stale.scalar_subquery())), "now", "n")
+        self._count_expired = st(
+            select(func.count()).select_from(SESSIONS).where(S.expires <= _p("now")), "now"
+        )
         self._list = st(
-            select(S.id, S.owner, S.created, S.last_access, S.expires,
-                   select(func.count()).where(V.session_id == S.id).scalar_subquery())
-            .order_by(S.last_access.desc(), S.id).limit(_p("n")), "n")
+            select(
+                S.id,
+                S.owner,
+                S.created,
+                S.last_access,
+                S.expires,
+                select(func.count()).where(V.session_id == S.id).scalar_subquery(),
+            )
+            .order_by(S.last_access.desc(), S.id)
+            .limit(_p("n")),
+            "n",
+        )
 
     # -- schema ----------------------------------------------------------------------------
 
@@ -117,7 +188,8 @@ class Store:
                 elif found > SCHEMA_VERSION:
                     raise ConfigError(
                         f"session store has schema version {found}, newer than this roc "
-                        f"understands ({SCHEMA_VERSION}); upgrade roc")
+                        f"understands ({SCHEMA_VERSION}); upgrade roc"
+                    )
         except self.db.errors as e:
             raise self.db.failure(e) from None
         except Exception as e:
@@ -180,8 +252,15 @@ class Store:
         st = self._touch
         self.db.run(lambda c: c.execute(st.sql, st.args((sid, now, expires))))
 
-    def put(self, sid: str, key: str, kind: str, data: bytes,
-            touch: tuple[int, int] | None = None, replace: bool = True) -> None:
+    def put(
+        self,
+        sid: str,
+        key: str,
+        kind: str,
+        data: bytes,
+        touch: tuple[int, int] | None = None,
+        replace: bool = True,
+    ) -> None:
         """Store one key's value (and touch), or raise SessionExpired if the session row
         is gone by the time the write lands."""
         st = self._put if replace else self._put_new
@@ -200,8 +279,7 @@ class Store:
                 else:
                     db.transaction(conn, write)
             except db.integrity_error:
-                raise SessionExpired("the session ended while this value was written") \
-                    from None
+                raise SessionExpired("the session ended while this value was written") from None
 
         db.run(run)
 
@@ -218,10 +296,19 @@ class Store:
             return bool(db.run(write))
         return bool(db.run(lambda c: db.transaction(c, write)))
 
-    def create(self, sid: str, owner: str | None, now: int, expires: int, idle: int,
-               deadline: int | None, max_sessions: int | None = None,
-               max_per_user: int | None = None, evict: bool = False,
-               tombstone_ttl: int = 0) -> list[str]:
+    def create(
+        self,
+        sid: str,
+        owner: str | None,
+        now: int,
+        expires: int,
+        idle: int,
+        deadline: int | None,
+        max_sessions: int | None = None,
+        max_per_user: int | None = None,
+        evict: bool = False,
+        tombstone_ttl: int = 0,
+    ) -> list[str]:
         """Insert a session, holding the limits; returns the ids evicted to make room."""
         row = self._insert.args((sid, owner, now, expires, idle, deadline))
         per_user = max_per_user if owner is not None else None
@@ -249,7 +336,8 @@ class Store:
                 if not evict:
                     raise TooManySessions(
                         f"{n} live sessions {what} reach the limit of {limit}; end one, "
-                        "or set session.on_limit = 'evict'")
+                        "or set session.on_limit = 'evict'"
+                    )
                 victims = [r[0] for r in conn.execute(lru.sql, lru.args((*args, n - limit + 1)))]
                 for victim in victims:
                     self._end_in(conn, victim, now, "evicted", tombstone_ttl)
@@ -276,8 +364,9 @@ class Store:
             if row is None:
                 return None
             why = reason if row[0] > now else "expired"
-            conn.execute(self._tombstone.sql,
-                         self._tombstone.args((sid, now, why, now + tombstone_ttl)))
+            conn.execute(
+                self._tombstone.sql, self._tombstone.args((sid, now, why, now + tombstone_ttl))
+            )
             return why
 
         return db.run(lambda c: db.transaction(c, end))
@@ -293,7 +382,8 @@ class Store:
                 purge = now + tombstone_ttl
                 st = self._tombstone
                 conn.cursor().executemany(
-                    st.sql, [st.args((sid, now, "expired", purge)) for sid in ids])
+                    st.sql, [st.args((sid, now, "expired", purge)) for sid in ids]
+                )
             conn.execute(self._purge.sql, self._purge.args((now, batch)))
             return ids
 

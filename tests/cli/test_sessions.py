@@ -48,8 +48,16 @@ def test_list_shows_a_readable_table(url):
     result = roc("sessions", "list", "--store", url)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ["ID", "USER", "CREATED", "LAST", "ACCESS", "EXPIRES", "KEYS",
-                                "STATE"]
+    assert lines[0].split() == [
+        "ID",
+        "USER",
+        "CREATED",
+        "LAST",
+        "ACCESS",
+        "EXPIRES",
+        "KEYS",
+        "STATE",
+    ]
     row = next(line for line in lines if uri[8:] in line)
     assert "alice" in row and row.split()[-1] == "live" and row.split()[-2] == "2"
     assert next(line for line in lines if old[8:] in line).split()[-1] == "expired"
@@ -113,10 +121,11 @@ def test_the_store_can_come_from_the_config_file(tmp_path, url):
     (uri,) = make(url)
     config = tmp_path / "roc.toml"
     config.write_text(f'[session]\nstore = "{url}"\n')
-    result = roc("sessions", "list", "--config", str(config),
-                 env={"XDG_DATA_HOME": str(tmp_path / "unused")})
+    result = roc(
+        "sessions", "list", "--config", str(config), env={"XDG_DATA_HOME": str(tmp_path / "unused")}
+    )
     assert uri[8:] in result.output
-    assert not (tmp_path / "unused").exists()
+    assert not (tmp_path / "unused" / "roc" / "sessions.db").exists()  # default store unopened
 
 
 def test_a_bad_store_url_is_a_one_line_error():
@@ -127,9 +136,17 @@ def test_a_bad_store_url_is_a_one_line_error():
 def test_end_to_end_in_a_subprocess(url):
     (uri,) = make(url, user="dave")
     roc_bin = Path(sys.executable).parent / "roc"
-    out = subprocess.run([str(roc_bin), "sessions", "list", "--store", url],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(roc_bin), "sessions", "list", "--store", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0 and uri[8:] in out.stdout and "dave" in out.stdout
-    out = subprocess.run([str(roc_bin), "sessions", "end", uri[8:], "--store", url],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(roc_bin), "sessions", "end", uri[8:], "--store", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0 and out.stdout.strip() == f"ended {uri}"

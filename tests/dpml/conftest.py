@@ -54,8 +54,12 @@ def memory() -> Memory:
 def mk(tmp_path, clock, memory) -> Iterator[Kernel]:
     plugin = MemoryPlugin()
     plugin.memory = memory
-    with Kernel(config={"file": {"root": str(tmp_path)}}, plugins=[plugin], clock=clock,
-                load_entrypoints=False) as k:
+    with Kernel(
+        config={"file": {"root": str(tmp_path)}},
+        plugins=[plugin],
+        clock=clock,
+        load_entrypoints=False,
+    ) as k:
         yield k
 
 

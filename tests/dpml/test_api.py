@@ -14,10 +14,18 @@ SCRIPT = "<idoc>" + instr("copy", "this:response", operand="this:param:n") + "</
 
 
 def test_public_names():
-    assert sorted(dpml.__all__) == sorted([
-        "compile", "run", "Program", "DPMLSyntaxError", "DPMLException", "DPMLLimitExceeded",
-        "StepLimitExceeded", "DepthLimitExceeded",
-    ])
+    assert sorted(dpml.__all__) == sorted(
+        [
+            "compile",
+            "run",
+            "Program",
+            "DPMLSyntaxError",
+            "DPMLException",
+            "DPMLLimitExceeded",
+            "StepLimitExceeded",
+            "DepthLimitExceeded",
+        ]
+    )
 
 
 def test_every_dpml_error_is_a_kernel_error():

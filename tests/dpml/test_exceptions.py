@@ -20,11 +20,18 @@ def mark(name: str) -> str:
 
 def test_handler_sees_the_exception_and_execution_continues_after_the_block(dctx, memory):
     script = (
-        "<idoc>" + mark("before")
-        + "<seq>" + mark("inside") + THROW + mark("skipped")
-        + "<exception>" + instr("copy", "mem:ex", operand="this:exception") + "</exception>"
+        "<idoc>"
+        + mark("before")
+        + "<seq>"
+        + mark("inside")
+        + THROW
+        + mark("skipped")
+        + "<exception>"
+        + instr("copy", "mem:ex", operand="this:exception")
+        + "</exception>"
         + "</seq>"
-        + mark("after") + "</idoc>"
+        + mark("after")
+        + "</idoc>"
     )
     dpml.run(script, dctx)
     assert set(memory.items) == {"mem:before", "mem:inside", "mem:ex", "mem:after"}
@@ -37,11 +44,17 @@ def test_handler_sees_the_exception_and_execution_continues_after_the_block(dctx
 def test_the_innermost_block_with_a_handler_catches(dctx, memory):
     script = (
         "<idoc><seq>"
-        + "<seq><seq>" + THROW + "</seq>"  # no handler here: the error goes outwards
+        + "<seq><seq>"
+        + THROW
+        + "</seq>"  # no handler here: the error goes outwards
         + mark("skipped_inner")
-        + "<exception>" + mark("inner") + "</exception></seq>"
+        + "<exception>"
+        + mark("inner")
+        + "</exception></seq>"
         + mark("continued")
-        + "<exception>" + mark("outer") + "</exception>"
+        + "<exception>"
+        + mark("outer")
+        + "</exception>"
         + "</seq></idoc>"
     )
     dpml.run(script, dctx)
@@ -51,10 +64,14 @@ def test_the_innermost_block_with_a_handler_catches(dctx, memory):
 def test_an_error_in_a_handler_goes_to_the_next_handler_out(dctx, memory):
     script = (
         "<idoc><seq>"
-        + "<seq>" + THROW + "<exception>"
+        + "<seq>"
+        + THROW
+        + "<exception>"
         + instr("throw", id="data:,Second", message="data:,from the handler")
         + "</exception></seq>"
-        + "<exception>" + instr("copy", "mem:ex", operand="this:exception") + "</exception>"
+        + "<exception>"
+        + instr("copy", "mem:ex", operand="this:exception")
+        + "</exception>"
         + "</seq></idoc>"
     )
     dpml.run(script, dctx)
@@ -62,16 +79,24 @@ def test_an_error_in_a_handler_goes_to_the_next_handler_out(dctx, memory):
 
 
 def test_idoc_may_have_a_handler(dctx):
-    script = "<idoc>" + THROW + "<exception>" + instr(
-        "copy", "this:response", operand="this:exception") + "</exception></idoc>"
+    script = (
+        "<idoc>"
+        + THROW
+        + "<exception>"
+        + instr("copy", "this:response", operand="this:exception")
+        + "</exception></idoc>"
+    )
     assert dpml.run(script, dctx).findtext("message") == "it went wrong"
 
 
 def test_errors_in_conditions_are_caught_too(dctx):
-    script = ("<idoc><seq><if><cond>" + instr("source", "this:cond", operand="mem:absent")
-              + "</cond><then/></if><exception>"
-              + instr("copy", "this:response", operand="this:exception")
-              + "</exception></seq></idoc>")
+    script = (
+        "<idoc><seq><if><cond>"
+        + instr("source", "this:cond", operand="mem:absent")
+        + "</cond><then/></if><exception>"
+        + instr("copy", "this:response", operand="this:exception")
+        + "</exception></seq></idoc>"
+    )
     ex = dpml.run(script, dctx)
     assert ex.findtext("id") == "ResourceNotFound"
     assert "mem:absent" in ex.findtext("message")
@@ -87,8 +112,9 @@ def test_uncaught_error_surfaces_as_dpml_exception(dctx):
 
 
 def test_throw_with_an_ex_element(dctx):
-    script = "<idoc>" + instr("throw", operand="<ex><id>Mine</id><message>m</message></ex>") + \
-        "</idoc>"
+    script = (
+        "<idoc>" + instr("throw", operand="<ex><id>Mine</id><message>m</message></ex>") + "</idoc>"
+    )
     with pytest.raises(DPMLException) as caught:
         dpml.run(script, dctx)
     assert (caught.value.id, caught.value.message) == ("Mine", "m")
@@ -107,22 +133,34 @@ def test_a_python_error_in_an_accessor_becomes_a_dpml_exception():
         def roc_accessors(self):
             def broken(request, ctx):
                 raise ValueError("bad value")
+
             return {"broken": broken}
 
     with Kernel(plugins=[Broken()], load_entrypoints=False) as k:
-        script = "<idoc><seq>" + instr("broken") + "<exception>" + instr(
-            "copy", "this:response", operand="this:exception") + "</exception></seq></idoc>"
+        script = (
+            "<idoc><seq>"
+            + instr("broken")
+            + "<exception>"
+            + instr("copy", "this:response", operand="this:exception")
+            + "</exception></seq></idoc>"
+        )
         ex = dpml.run(script, k.context())
     assert ex.findtext("id") == "ValueError"
     assert ex.findtext("message") == "ValueError: bad value"
 
 
 def test_sub_script_exception_propagates_to_the_caller(dctx, memory):
-    memory.items["mem:sub"] = "<idoc><seq>" + mark("sub_ran") + THROW + mark("sub_after") + \
-        "</seq></idoc>"
-    caller = ("<idoc><seq>" + instr("dpml", "var:x", operand="mem:sub") + mark("caller_after")
-              + "<exception>" + instr("copy", "mem:ex", operand="this:exception")
-              + "</exception></seq></idoc>")
+    memory.items["mem:sub"] = (
+        "<idoc><seq>" + mark("sub_ran") + THROW + mark("sub_after") + "</seq></idoc>"
+    )
+    caller = (
+        "<idoc><seq>"
+        + instr("dpml", "var:x", operand="mem:sub")
+        + mark("caller_after")
+        + "<exception>"
+        + instr("copy", "mem:ex", operand="this:exception")
+        + "</exception></seq></idoc>"
+    )
     dpml.run(caller, dctx)
     assert "mem:sub_ran" in memory.items
     assert "mem:sub_after" not in memory.items and "mem:caller_after" not in memory.items
@@ -138,9 +176,15 @@ def test_sub_script_exception_uncaught_anywhere_is_located_in_the_caller(dctx, m
 
 
 def test_step_limit_is_not_caught_by_handlers(dctx):
-    loop = ("<while><cond>" + instr("copy", "this:cond", operand="<b>t</b>")
-            + "</cond><seq/></while>")
-    script = "<idoc><seq>" + loop + "<exception>" + instr(
-        "copy", "this:response", operand="data:,caught") + "</exception></seq></idoc>"
+    loop = (
+        "<while><cond>" + instr("copy", "this:cond", operand="<b>t</b>") + "</cond><seq/></while>"
+    )
+    script = (
+        "<idoc><seq>"
+        + loop
+        + "<exception>"
+        + instr("copy", "this:response", operand="data:,caught")
+        + "</exception></seq></idoc>"
+    )
     with pytest.raises(StepLimitExceeded):
         dpml.compile(script).run(dctx, max_steps=50)

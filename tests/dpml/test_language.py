@@ -58,36 +58,57 @@ def test_literal_is_passed_by_value_and_fresh_each_run(dctx, memory):
 def test_seq_nests_and_comments_are_ignored(dctx):
     script = idoc(
         "<comment>set x</comment><!-- an XML comment -->",
-        "<seq><seq>", instr("copy", "var:x", operand="data:,deep"), "</seq></seq>",
+        "<seq><seq>",
+        instr("copy", "var:x", operand="data:,deep"),
+        "</seq></seq>",
         instr("copy", "this:response", operand="var:x"),
     )
     assert dpml.run(script, dctx) == "deep"
 
 
 def test_implicit_idoc(dctx):
-    script = instr("copy", "var:x", operand="data:,bare") + "<seq>" + instr(
-        "copy", "this:response", operand="var:x") + "</seq>"
+    script = (
+        instr("copy", "var:x", operand="data:,bare")
+        + "<seq>"
+        + instr("copy", "this:response", operand="var:x")
+        + "</seq>"
+    )
     assert dpml.run(script, dctx) == "bare"
 
 
-@pytest.mark.parametrize(("value", "branch"), [
-    ("<b>t</b>", "then"), ("<b>f</b>", "else"), ("data:,x", "then"),
-])
+@pytest.mark.parametrize(
+    ("value", "branch"),
+    [
+        ("<b>t</b>", "then"),
+        ("<b>f</b>", "else"),
+        ("data:,x", "then"),
+    ],
+)
 def test_if_then_else(dctx, value, branch):
     # a URI operand makes exists() give a bool; literal <b> elements are copied as they are
     kind = "copy" if value.startswith("<") else "exists"
     script = idoc(
-        "<if>", cond(value, kind),
-        "<then>", instr("copy", "this:response", operand="data:,then"), "</then>",
-        "<else>", instr("copy", "this:response", operand="data:,else"), "</else>",
+        "<if>",
+        cond(value, kind),
+        "<then>",
+        instr("copy", "this:response", operand="data:,then"),
+        "</then>",
+        "<else>",
+        instr("copy", "this:response", operand="data:,else"),
+        "</else>",
         "</if>",
     )
     assert dpml.run(script, dctx) == branch
 
 
 def test_if_without_else_does_nothing_when_false(dctx):
-    script = idoc("<if>", cond("<b>f</b>", "copy"),
-                  "<then>", instr("copy", "this:response", operand="data:,no"), "</then></if>")
+    script = idoc(
+        "<if>",
+        cond("<b>f</b>", "copy"),
+        "<then>",
+        instr("copy", "this:response", operand="data:,no"),
+        "</then></if>",
+    )
     assert dpml.run(script, dctx) is None
 
 
@@ -96,20 +117,36 @@ def test_choose_runs_the_first_branch_that_holds(dctx, memory):
     memory.items["mem:c"] = 1
 
     def branch(uri, answer):
-        return cond(uri) + "<then>" + instr("copy", "this:response",
-                                            operand=f"data:,{answer}") + "</then>"
+        return (
+            cond(uri)
+            + "<then>"
+            + instr("copy", "this:response", operand=f"data:,{answer}")
+            + "</then>"
+        )
 
-    script = idoc("<choose>", branch("mem:a", "a"), branch("mem:b", "b"), branch("mem:c", "c"),
-                  "<else>", instr("copy", "this:response", operand="data:,else"), "</else>",
-                  "</choose>")
+    script = idoc(
+        "<choose>",
+        branch("mem:a", "a"),
+        branch("mem:b", "b"),
+        branch("mem:c", "c"),
+        "<else>",
+        instr("copy", "this:response", operand="data:,else"),
+        "</else>",
+        "</choose>",
+    )
     assert dpml.run(script, dctx) == "b"
     memory.items.clear()
     assert dpml.run(script, dctx) == "else"
 
 
 def test_choose_without_else_may_run_nothing(dctx):
-    script = idoc("<choose>", cond("mem:none"), "<then>",
-                  instr("copy", "this:response", operand="data:,x"), "</then></choose>")
+    script = idoc(
+        "<choose>",
+        cond("mem:none"),
+        "<then>",
+        instr("copy", "this:response", operand="data:,x"),
+        "</then></choose>",
+    )
     assert dpml.run(script, dctx) is None
 
 
@@ -118,8 +155,12 @@ def test_while_loops_until_cond_is_false(dctx, memory):
         memory.items[f"mem:q{i}"] = i
     # each round deletes the first queued item still present
     body = "".join(
-        "<if>" + cond(f"mem:q{i}") + "<then>" + instr("delete", operand=f"mem:q{i}")
-        + instr("copy", f"mem:done{i}", operand=f"data:,{i}") + "</then></if>"
+        "<if>"
+        + cond(f"mem:q{i}")
+        + "<then>"
+        + instr("delete", operand=f"mem:q{i}")
+        + instr("copy", f"mem:done{i}", operand=f"data:,{i}")
+        + "</then></if>"
         for i in range(3)
     )
     script = idoc("<while>", cond("mem:q2"), "<seq>", body, "</seq></while>")
@@ -158,9 +199,12 @@ def test_var_and_this_spaces_answer_every_verb(dctx):
 
 
 def test_new_takes_its_base_from_operand_or_uri(dctx, memory):
-    script = idoc(instr("new", "var:a", operand="mem:"), instr("new", "var:b", uri="mem:"),
-                  instr("copy", "curi:var:a", operand="data:,first"),
-                  instr("copy", "curi:var:b", operand="data:,second"))
+    script = idoc(
+        instr("new", "var:a", operand="mem:"),
+        instr("new", "var:b", uri="mem:"),
+        instr("copy", "curi:var:a", operand="data:,first"),
+        instr("copy", "curi:var:b", operand="data:,second"),
+    )
     dpml.run(script, dctx)
     assert sorted(memory.items.values()) == ["first", "second"]
 
@@ -213,13 +257,16 @@ def test_accessors_see_the_local_space_in_sub_requests(mk):
             def peek(request, ctx):
                 seen.append(ctx.source("var:secret"))  # a sub-request of the accessor
                 return ctx.source("arg:operand")
+
             return {"peek": peek}
 
     from kernel import Kernel
 
     with Kernel(plugins=[Peek()], load_entrypoints=False) as k:
-        script = idoc(instr("copy", "var:secret", operand="data:,s3"),
-                      instr("peek", "this:response", operand="var:secret"))
+        script = idoc(
+            instr("copy", "var:secret", operand="data:,s3"),
+            instr("peek", "this:response", operand="var:secret"),
+        )
         assert dpml.run(script, k.context()) == "s3"
     assert seen == ["s3"]
 
@@ -236,6 +283,7 @@ def test_principal_is_carried_by_every_request(mk):
                 def source(self, request, ctx):
                     principals.append(request.principal)
                     return "x"
+
             return {"who": Handler()}
 
     with Kernel(plugins=[Who()], load_entrypoints=False) as k:

@@ -9,9 +9,13 @@ from dpml import DepthLimitExceeded, StepLimitExceeded
 from kernel import LimitExceeded
 from tests.dpml.conftest import instr
 
-FOREVER = ("<idoc>\n<while><cond>" + instr("copy", "this:cond", operand="<b>t</b>")
-           + "</cond><seq>\n  " + instr("copy", "var:x", operand="data:,x")
-           + "</seq></while></idoc>")
+FOREVER = (
+    "<idoc>\n<while><cond>"
+    + instr("copy", "this:cond", operand="<b>t</b>")
+    + "</cond><seq>\n  "
+    + instr("copy", "var:x", operand="data:,x")
+    + "</seq></while></idoc>"
+)
 
 
 def test_runaway_loop_stops_at_max_steps(dctx):
@@ -48,14 +52,17 @@ def test_nested_scripts_share_one_step_budget(dctx, memory):
     memory.items["mem:sub"] = FOREVER
     with pytest.raises(StepLimitExceeded):
         dpml.compile("<idoc>" + instr("dpml", operand="mem:sub") + "</idoc>").run(
-            dctx, max_steps=500)
+            dctx, max_steps=500
+        )
 
 
 def test_depth_limit_can_be_lowered(dctx, memory):
-    memory.items["mem:leaf"] = "<idoc>" + instr("copy", "this:response",
-                                                 operand="data:,leaf") + "</idoc>"
-    memory.items["mem:mid"] = "<idoc>" + instr("dpml", "this:response",
-                                                operand="mem:leaf") + "</idoc>"
+    memory.items["mem:leaf"] = (
+        "<idoc>" + instr("copy", "this:response", operand="data:,leaf") + "</idoc>"
+    )
+    memory.items["mem:mid"] = (
+        "<idoc>" + instr("dpml", "this:response", operand="mem:leaf") + "</idoc>"
+    )
     top = dpml.compile("<idoc>" + instr("dpml", "this:response", operand="mem:mid") + "</idoc>")
     assert top.run(dctx, max_depth=2) == "leaf"
     with pytest.raises(DepthLimitExceeded):

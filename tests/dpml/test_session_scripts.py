@@ -37,10 +37,11 @@ def test_seed_script_runs_unchanged(ctx, script):
 
 
 def test_seed_script_leaves_a_live_session_holding_the_value(ctx):
-    script = SEED.replace(
-        "<target>this:response</target>", "<target>var:value</target>"
-    ).replace("</seq>", "<instr><type>copy</type><operand>var:session</operand>"
-                        "<target>this:response</target></instr></seq>")
+    script = SEED.replace("<target>this:response</target>", "<target>var:value</target>").replace(
+        "</seq>",
+        "<instr><type>copy</type><operand>var:session</operand>"
+        "<target>this:response</target></instr></seq>",
+    )
     session = dpml.run(script, ctx)
     assert re.fullmatch(r"session:[0-9A-F]{32}", session)
     assert ctx.exists(session)
@@ -51,8 +52,16 @@ def test_seed_script_leaves_a_live_session_holding_the_value(ctx):
 def test_roc_run_the_session_example(tmp_path):
     roc = Path(sys.executable).with_name("roc")
     store = f"sqlite:///{tmp_path / 'sessions.db'}"
-    done = subprocess.run([str(roc), "run", "examples/session.idoc", "--store", store],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "ROC_NO_PLUGINS": "1"})
+    done = subprocess.run(
+        [str(roc), "run", "examples/session.idoc", "--store", store, "--trace"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ROC_NO_PLUGINS": "1"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "<hello>session data</hello>\n"
+    # the trace shows the session's requests, never a full 128-bit session id
+    assert "SINK session:" in done.stderr and "+key@myresource" in done.stderr
+    assert not re.search(r"[0-9A-F]{32}", done.stderr)

@@ -13,73 +13,186 @@ I = "<instr><type>copy</type><operand>data:,x</operand></instr>"  # noqa: E741 -
 
 # (name, script, line, column, words the message must contain)
 MALFORMED = [
-    ("unclosed tag", "<idoc>\n  <seq>\n    " + I + "\n</idoc>", 4, 1,
-     "</idoc> does not match start tag <seq>"),
+    (
+        "unclosed tag",
+        "<idoc>\n  <seq>\n    " + I + "\n</idoc>",
+        4,
+        1,
+        "</idoc> does not match start tag <seq>",
+    ),
     ("never closed", "<idoc>\n  <seq>\n    " + I + "\n  </seq>\n", 1, 1, "<idoc> is never closed"),
-    ("mismatched tag", "<idoc>\n  <seq>" + I + "</sequence>\n</idoc>", 2, 66,
-     "</sequence> does not match"),
+    (
+        "mismatched tag",
+        "<idoc>\n  <seq>" + I + "</sequence>\n</idoc>",
+        2,
+        66,
+        "</sequence> does not match",
+    ),
     ("stray end tag", "<idoc>" + I + "</idoc>\n</seq>", 2, 1, "closes no open element"),
-    ("missing type", "<idoc>\n  <instr>\n    <operand>data:,x</operand>\n  </instr>\n</idoc>",
-     2, 3, "<instr> has no <type>"),
+    (
+        "missing type",
+        "<idoc>\n  <instr>\n    <operand>data:,x</operand>\n  </instr>\n</idoc>",
+        2,
+        3,
+        "<instr> has no <type>",
+    ),
     ("empty type", "<idoc><instr><type> </type></instr></idoc>", 1, 14, "<type> is empty"),
-    ("stray text in seq", "<idoc>\n  <seq>\n    hello\n  </seq>\n</idoc>", 3, 5,
-     "text cannot stand in <seq>"),
-    ("stray text in instr", "<idoc><instr><type>copy</type> oops </instr></idoc>", 1, 32,
-     "text cannot stand in <instr>"),
+    (
+        "stray text in seq",
+        "<idoc>\n  <seq>\n    hello\n  </seq>\n</idoc>",
+        3,
+        5,
+        "text cannot stand in <seq>",
+    ),
+    (
+        "stray text in instr",
+        "<idoc><instr><type>copy</type> oops </instr></idoc>",
+        1,
+        32,
+        "text cannot stand in <instr>",
+    ),
     ("text outside root", "<idoc/>\n trailing", 2, 2, "outside the root"),
     ("unquoted attribute", "<idoc>\n  <seq x=1/>\n</idoc>", 2, 10, "must be quoted"),
-    ("unclosed quote", "<idoc>\n  <seq x=\"1/>\n</idoc>", 2, 10, "closing \" is missing"),
-    ("attribute on control element", "<idoc>\n  <seq a=\"1\"/>\n</idoc>", 2, 3,
-     "takes no attributes"),
-    ("unknown control element", "<idoc>\n  <loop/>\n</idoc>", 2, 3,
-     "unknown control element <loop>"),
+    ("unclosed quote", '<idoc>\n  <seq x="1/>\n</idoc>', 2, 10, 'closing " is missing'),
+    (
+        "attribute on control element",
+        '<idoc>\n  <seq a="1"/>\n</idoc>',
+        2,
+        3,
+        "takes no attributes",
+    ),
+    (
+        "unknown control element",
+        "<idoc>\n  <loop/>\n</idoc>",
+        2,
+        3,
+        "unknown control element <loop>",
+    ),
     ("misplaced then", "<idoc>\n  <then/>\n</idoc>", 2, 3, "<then> cannot stand in <idoc>"),
-    ("cond without then", "<idoc><if>\n  <cond>" + I + "</cond>\n</if></idoc>", 2, 3,
-     "has no <then>"),
-    ("choose cond without then", "<idoc><choose>\n<cond>" + I + "</cond><then/>\n<cond>" + I
-     + "</cond><else/></choose></idoc>", 3, 1, "has no <then>"),
-    ("then without cond", "<idoc><choose><then/></choose></idoc>", 1, 15,
-     "<then> must follow a <cond>"),
-    ("while without seq", "<idoc>\n<while><cond>" + I + "</cond></while></idoc>", 2, 1,
-     "<while> holds a <cond> then a <seq>"),
+    (
+        "cond without then",
+        "<idoc><if>\n  <cond>" + I + "</cond>\n</if></idoc>",
+        2,
+        3,
+        "has no <then>",
+    ),
+    (
+        "choose cond without then",
+        "<idoc><choose>\n<cond>"
+        + I
+        + "</cond><then/>\n<cond>"
+        + I
+        + "</cond><else/></choose></idoc>",
+        3,
+        1,
+        "has no <then>",
+    ),
+    (
+        "then without cond",
+        "<idoc><choose><then/></choose></idoc>",
+        1,
+        15,
+        "<then> must follow a <cond>",
+    ),
+    (
+        "while without seq",
+        "<idoc>\n<while><cond>" + I + "</cond></while></idoc>",
+        2,
+        1,
+        "<while> holds a <cond> then a <seq>",
+    ),
     ("empty cond", "<idoc><while><cond/><seq/></while></idoc>", 1, 14, "<cond> is empty"),
-    ("two exceptions", "<idoc><seq><exception/>\n  <exception/></seq></idoc>", 2, 3,
-     "second <exception>"),
-    ("bad entity", "<idoc><instr><type>copy</type><operand>data:,&nbsp;</operand></instr></idoc>",
-     1, 46, "unknown entity &nbsp;"),
-    ("bare ampersand",
-     "<idoc>\n<instr><type>copy</type><operand>data:,a&b</operand></instr></idoc>", 2, 41,
-     "'&' must begin a reference"),
+    (
+        "two exceptions",
+        "<idoc><seq><exception/>\n  <exception/></seq></idoc>",
+        2,
+        3,
+        "second <exception>",
+    ),
+    (
+        "bad entity",
+        "<idoc><instr><type>copy</type><operand>data:,&nbsp;</operand></instr></idoc>",
+        1,
+        46,
+        "unknown entity &nbsp;",
+    ),
+    (
+        "bare ampersand",
+        "<idoc>\n<instr><type>copy</type><operand>data:,a&b</operand></instr></idoc>",
+        2,
+        41,
+        "'&' must begin a reference",
+    ),
     ("unclosed comment", "<idoc>\n  <!-- note\n</idoc>", 2, 3, "comment is not closed"),
     ("doctype", "<!DOCTYPE idoc>\n<idoc/>", 1, 1, "DOCTYPE"),
-    ("late xml declaration", "\n<?xml version=\"1.0\"?><idoc/>", 2, 1, "must come first"),
+    ("late xml declaration", '\n<?xml version="1.0"?><idoc/>', 2, 1, "must come first"),
     ("space after <", "<idoc>< seq/></idoc>", 1, 8, "must follow '<'"),
-    ("missing space between attributes", "<idoc xmlns='a'xmlns:dpm='b'/>", 1, 16,
-     "expected whitespace"),
+    (
+        "missing space between attributes",
+        "<idoc xmlns='a'xmlns:dpm='b'/>",
+        1,
+        16,
+        "expected whitespace",
+    ),
     ("ends inside a tag", "<idoc>\n  <seq", 2, 3, "ends inside the tag <seq>"),
     ("empty script", "   \n", 1, 1, "empty"),
     ("two roots", "<idoc/>\n<idoc/>", 2, 1, "a script has one root"),
     ("bad root", "<script/>", 1, 1, "cannot start a script"),
-    ("two types", "<idoc><instr><type>copy</type><type>copy</type></instr></idoc>", 1, 31,
-     "second <type>"),
-    ("literal with two roots", "<idoc><instr><type>copy</type><operand><a/><b/></operand>"
-     "</instr></idoc>", 1, 44, "more than one element"),
-    ("mixed argument", "<idoc><instr><type>copy</type><operand>x<a/></operand></instr></idoc>",
-     1, 40, "either a URI or one XML element"),
-    ("not a URI", "<idoc><instr><type>copy</type><operand>just words</operand></instr></idoc>",
-     1, 31, "not a URI"),
+    (
+        "two types",
+        "<idoc><instr><type>copy</type><type>copy</type></instr></idoc>",
+        1,
+        31,
+        "second <type>",
+    ),
+    (
+        "literal with two roots",
+        "<idoc><instr><type>copy</type><operand><a/><b/></operand></instr></idoc>",
+        1,
+        44,
+        "more than one element",
+    ),
+    (
+        "mixed argument",
+        "<idoc><instr><type>copy</type><operand>x<a/></operand></instr></idoc>",
+        1,
+        40,
+        "either a URI or one XML element",
+    ),
+    (
+        "not a URI",
+        "<idoc><instr><type>copy</type><operand>just words</operand></instr></idoc>",
+        1,
+        31,
+        "not a URI",
+    ),
     ("control character", "<idoc>\n\x07</idoc>", 2, 1, "U+0007"),
-    ("bad char ref", "<idoc><instr><type>copy</type><operand>data:,&#xD800;</operand></instr>"
-     "</idoc>", 1, 46, "not a character XML allows"),
+    (
+        "bad char ref",
+        "<idoc><instr><type>copy</type><operand>data:,&#xD800;</operand></instr></idoc>",
+        1,
+        46,
+        "not a character XML allows",
+    ),
     ("duplicate attribute", "<idoc xmlns='a' xmlns='b'/>", 1, 17, "given twice"),
-    ("else not last in choose", "<idoc><choose><cond>" + I + "</cond><then/><else/>\n<cond>" + I
-     + "</cond></choose></idoc>", 2, 1, "nothing may follow <else>"),
+    (
+        "else not last in choose",
+        "<idoc><choose><cond>"
+        + I
+        + "</cond><then/><else/>\n<cond>"
+        + I
+        + "</cond></choose></idoc>",
+        2,
+        1,
+        "nothing may follow <else>",
+    ),
     ("too deep", "<idoc>" + "<seq>" * 120 + "</seq>" * 120 + "</idoc>", 1, 102, "nest more"),
 ]
 
 
-@pytest.mark.parametrize(("script", "line", "column", "words"),
-                         [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+@pytest.mark.parametrize(
+    ("script", "line", "column", "words"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED]
+)
 def test_malformed_script_is_located(script, line, column, words):
     with pytest.raises(DPMLSyntaxError) as caught:
         dpml.compile(script)
@@ -132,10 +245,46 @@ def test_bytes_with_bom_are_accepted_and_bad_utf8_is_a_syntax_error():
     assert (caught.value.line, caught.value.column) == (1, 1)
 
 
-FRAGMENTS = ["<", "</", ">", "/>", "idoc", "seq", "instr", "type", "copy", "operand", "target",
-             "if", "cond", "then", "else", "while", "choose", "exception", "dpm:", "=", "'",
-             '"', " ", "\n", "&amp;", "&", ";", "#", "<!--", "-->", "<![CDATA[", "]]>", "<?",
-             "?>", "data:,x", "var:x", "this:response", "x"]
+FRAGMENTS = [
+    "<",
+    "</",
+    ">",
+    "/>",
+    "idoc",
+    "seq",
+    "instr",
+    "type",
+    "copy",
+    "operand",
+    "target",
+    "if",
+    "cond",
+    "then",
+    "else",
+    "while",
+    "choose",
+    "exception",
+    "dpm:",
+    "=",
+    "'",
+    '"',
+    " ",
+    "\n",
+    "&amp;",
+    "&",
+    ";",
+    "#",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "<?",
+    "?>",
+    "data:,x",
+    "var:x",
+    "this:response",
+    "x",
+]
 
 
 def _compile_or_syntax_error(text: str) -> None:
@@ -159,8 +308,10 @@ def test_xml_like_text_raises_only_syntax_errors(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
-       st.integers(min_value=0, max_value=200))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    st.integers(min_value=0, max_value=200),
+)
 def test_corrupted_valid_script_raises_only_syntax_errors(noise, at):
     base = "<idoc><seq>" + I + "<if><cond>" + I + "</cond><then/></if></seq></idoc>"
     at = min(at, len(base))

@@ -74,8 +74,9 @@ def make_kernel(store_url: str, clock, recorder: Recorder) -> Iterator[Callable[
 
     def make(**session: Any) -> Kernel:
         config = {"store": store_url, "sweep_interval": 0, **session}
-        k = Kernel(config={"session": config}, clock=clock, plugins=[recorder],
-                   load_entrypoints=False)
+        k = Kernel(
+            config={"session": config}, clock=clock, plugins=[recorder], load_entrypoints=False
+        )
         kernels.append(k)
         return k
 

@@ -8,9 +8,18 @@ from schemes.session.codec import decode, encode
 
 
 def test_all_is_the_public_api():
-    assert sorted(session.__all__) == sorted([
-        "Session", "SessionScheme", "InvalidSessionId", "SessionExpired", "UsernameMismatch",
-        "TooManySessions", "KeyNotSet", "SessionStoreError"])
+    assert sorted(session.__all__) == sorted(
+        [
+            "Session",
+            "SessionScheme",
+            "InvalidSessionId",
+            "SessionExpired",
+            "UsernameMismatch",
+            "TooManySessions",
+            "KeyNotSet",
+            "SessionStoreError",
+        ]
+    )
     for name in session.__all__:
         assert getattr(session, name)
 

@@ -57,8 +57,7 @@ WRITER = textwrap.dedent("""
 
 def test_committed_writes_survive_kill_9(tmp_path):
     url = f"sqlite:///{tmp_path / 'durable.db'}"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE, text=True)
     try:
         uri = proc.stdout.readline().strip()
         last = -1
@@ -72,8 +71,9 @@ def test_committed_writes_survive_kill_9(tmp_path):
         proc.kill()
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    with Kernel(config={"session": {"store": url, "sweep_interval": 0}},
-                load_entrypoints=False) as k:
+    with Kernel(
+        config={"session": {"store": url, "sweep_interval": 0}}, load_entrypoints=False
+    ) as k:
         ctx = k.context()
         keys = ctx.source(uri)["keys"]
         assert {f"k{i}" for i in range(last + 1)} <= set(keys)

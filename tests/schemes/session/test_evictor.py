@@ -39,8 +39,12 @@ def test_sweep_reads_the_expiry_index(make_kernel, store_url):
     store = handler(k).store
     conn = store.db.acquire()
     try:
-        plan = " ".join(str(row) for row in conn.execute(
-            "EXPLAIN QUERY PLAN " + store._sweep.sql, store._sweep.args((0, 10))))
+        plan = " ".join(
+            str(row)
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN " + store._sweep.sql, store._sweep.args((0, 10))
+            )
+        )
     finally:
         store.db.release(conn)
     assert "roc_session_expires" in plan
@@ -49,13 +53,17 @@ def test_sweep_reads_the_expiry_index(make_kernel, store_url):
 def test_sweeps_of_two_kernels_on_one_store_end_each_session_once(shared_url, clock):
     recorder = Recorder()
     config = {"session": {"store": shared_url, "sweep_interval": 0, "idle": 10}}
-    with Kernel(config=config, clock=clock, plugins=[recorder], load_entrypoints=False) as a, \
-            Kernel(config=config, clock=clock, plugins=[recorder], load_entrypoints=False) as b:
+    with (
+        Kernel(config=config, clock=clock, plugins=[recorder], load_entrypoints=False) as a,
+        Kernel(config=config, clock=clock, plugins=[recorder], load_entrypoints=False) as b,
+    ):
         uris = [a.context().new("session:null") for _ in range(300)]
         clock.advance(11)
         counts: list[int] = []
-        threads = [threading.Thread(target=lambda h: counts.append(h.sweep(batch=20)),
-                                    args=(handler(k),)) for k in (a, b, a, b)]
+        threads = [
+            threading.Thread(target=lambda h: counts.append(h.sweep(batch=20)), args=(handler(k),))
+            for k in (a, b, a, b)
+        ]
         for t in threads:
             t.start()
         for t in threads:

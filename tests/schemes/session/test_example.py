@@ -10,8 +10,13 @@ EXAMPLE = Path(__file__).parents[3] / "examples" / "sessions.py"
 
 
 def test_example_runs():
-    out = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True,
-                         timeout=60, env={"ROC_NO_PLUGINS": "1", "PATH": ""})
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"ROC_NO_PLUGINS": "1", "PATH": ""},
+    )
     assert out.returncode == 0, out.stderr
     assert "sourced <hello>session data</hello>" in out.stdout
     assert "after another 600 s: SessionExpired" in out.stdout

@@ -41,8 +41,17 @@ def test_every_operation_raises_after_the_end(sctx):
     h["k"] = 1
     h.end()
     assert sctx.exists(h.uri) is False
-    for op in (lambda: h["k"], lambda: h.__setitem__("k", 2), lambda: h.__delitem__("k"),
-               lambda: "k" in h, h.keys, h.touch, h.end, lambda: h.expires, lambda: len(h)):
+    for op in (
+        lambda: h["k"],
+        lambda: h.__setitem__("k", 2),
+        lambda: h.__delitem__("k"),
+        lambda: "k" in h,
+        h.keys,
+        h.touch,
+        h.end,
+        lambda: h.expires,
+        lambda: len(h),
+    ):
         with pytest.raises(SessionExpired):
             op()
 

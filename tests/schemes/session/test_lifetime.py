@@ -25,16 +25,21 @@ def test_idle_expiry_slides_with_every_access(make_kernel, clock):
         ctx.source(uri + "+key@k")
 
 
-@pytest.mark.parametrize("touch", ["source", "sink", "exists", "exists_key", "delete_key",
-                                   "source_key"])
+@pytest.mark.parametrize(
+    "touch", ["source", "sink", "exists", "exists_key", "delete_key", "source_key"]
+)
 def test_every_access_touches(make_kernel, clock, touch):
     ctx = make_kernel(idle=100).context()
     uri = ctx.new("session:null")
     clock.advance(80)
-    {"source": lambda: ctx.source(uri), "sink": lambda: ctx.sink(uri + "+key@k", 1),
-     "exists": lambda: ctx.exists(uri), "exists_key": lambda: ctx.exists(uri + "+key@k"),
-     "delete_key": lambda: ctx.delete(uri + "+key@k"),
-     "source_key": lambda: ctx.exists(uri + "+key@k")}[touch]()
+    {
+        "source": lambda: ctx.source(uri),
+        "sink": lambda: ctx.sink(uri + "+key@k", 1),
+        "exists": lambda: ctx.exists(uri),
+        "exists_key": lambda: ctx.exists(uri + "+key@k"),
+        "delete_key": lambda: ctx.delete(uri + "+key@k"),
+        "source_key": lambda: ctx.exists(uri + "+key@k"),
+    }[touch]()
     clock.advance(80)  # 160 s after creation, 80 s after the touch
     assert ctx.exists(uri)
 
@@ -44,9 +49,14 @@ def test_expired_session_is_unusable_at_once_without_a_sweep(make_kernel, clock)
     uri = ctx.new("session:null")
     clock.advance(10)
     assert ctx.exists(uri) is False
-    for call in (lambda: ctx.source(uri), lambda: ctx.sink(uri + "+key@k", 1),
-                 lambda: ctx.source(uri + "+key@k"), lambda: ctx.exists(uri + "+key@k"),
-                 lambda: ctx.delete(uri + "+key@k"), lambda: ctx.new(uri + "+key@k")):
+    for call in (
+        lambda: ctx.source(uri),
+        lambda: ctx.sink(uri + "+key@k", 1),
+        lambda: ctx.source(uri + "+key@k"),
+        lambda: ctx.exists(uri + "+key@k"),
+        lambda: ctx.delete(uri + "+key@k"),
+        lambda: ctx.new(uri + "+key@k"),
+    ):
         with pytest.raises(SessionExpired):
             call()
 

@@ -17,8 +17,11 @@ from .conftest import handler
 
 def live(k: Kernel, user: str | None = None) -> list[str]:
     now = k.clock()
-    return [row[0] for row in handler(k).store.listing(10_000)
-            if row[4] > now and (user is None or row[1] == user)]
+    return [
+        row[0]
+        for row in handler(k).store.listing(10_000)
+        if row[4] > now and (user is None or row[1] == user)
+    ]
 
 
 def test_per_user_limit_refuses(make_kernel, recorder):
@@ -126,9 +129,15 @@ RACER = textwrap.dedent("""
 
 @pytest.mark.parametrize("on_limit", ["refuse", "evict"])
 def test_four_racing_processes_leave_exactly_three(pg_store, on_limit):
-    procs = [subprocess.Popen([sys.executable, "-c", RACER, pg_store, on_limit],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, pg_store, on_limit],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     try:
         for p in procs:
             assert p.stdout.readline().strip() == "ready"
@@ -140,8 +149,9 @@ def test_four_racing_processes_leave_exactly_three(pg_store, on_limit):
         for p in procs:
             p.kill() if p.poll() is None else None
     assert all(p.returncode == 0 for p in procs)
-    with Kernel(config={"session": {"store": pg_store, "sweep_interval": 0}},
-                load_entrypoints=False) as k:
+    with Kernel(
+        config={"session": {"store": pg_store, "sweep_interval": 0}}, load_entrypoints=False
+    ) as k:
         handler(k).sweep()  # opens the store
         assert len(live(k, "racer")) == 3
     assert sum(made) == (3 if on_limit == "refuse" else 20)

@@ -18,8 +18,7 @@ from .conftest import handler
 
 
 def _kernel(url: str) -> Kernel:
-    return Kernel(config={"session": {"store": url, "sweep_interval": 0}},
-                  load_entrypoints=False)
+    return Kernel(config={"session": {"store": url, "sweep_interval": 0}}, load_entrypoints=False)
 
 
 def test_schema_is_created_on_first_use_with_its_version(tmp_path):
@@ -28,11 +27,16 @@ def test_schema_is_created_on_first_use_with_its_version(tmp_path):
         assert not (tmp_path / "s.db").exists()  # nothing touched until first use
         k.context().new("session:null")
     engine = create_engine(url)
-    assert {"roc_session", "roc_session_value", "roc_session_tombstone",
-            "roc_session_schema"} <= set(inspect(engine).get_table_names())
+    assert {
+        "roc_session",
+        "roc_session_value",
+        "roc_session_tombstone",
+        "roc_session_schema",
+    } <= set(inspect(engine).get_table_names())
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM roc_session_schema")).scalar() == \
-            SCHEMA_VERSION
+        assert (
+            conn.execute(text("SELECT version FROM roc_session_schema")).scalar() == SCHEMA_VERSION
+        )
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
     with _kernel(url) as k:  # reopening keeps one version row
@@ -49,15 +53,16 @@ def test_a_store_from_a_newer_release_is_refused(tmp_path):
         k.context().new("session:null")
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE roc_session_schema SET version = :v"),
-                     {"v": SCHEMA_VERSION + 1})
+        conn.execute(text("UPDATE roc_session_schema SET version = :v"), {"v": SCHEMA_VERSION + 1})
     engine.dispose()
     with _kernel(url) as k, pytest.raises(ConfigError, match="newer"):
         k.context().new("session:null")
 
 
-@pytest.mark.parametrize("url", ["sqlite:////nonexistent-dir/x/sessions.db",
-                                 "postgresql+psycopg://nobody@127.0.0.1:1/none"])
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:////nonexistent-dir/x/sessions.db", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+)
 def test_an_unreachable_store_is_a_store_error(url):
     with _kernel(url) as k:
         with pytest.raises(SessionStoreError) as e:

@@ -34,8 +34,15 @@ def test_source_session_describes_it(sctx, clock):
     sctx.sink(uri + "+key@a%2Bx%40y", 2)
     info = sctx.source(uri)
     now = int(clock())
-    assert info == {"id": uri[8:], "uri": uri, "user": None, "created": now,
-                    "last_access": now, "expires": now + 1800, "keys": ["a+x@y", "b"]}
+    assert info == {
+        "id": uri[8:],
+        "uri": uri,
+        "user": None,
+        "created": now,
+        "last_access": now,
+        "expires": now + 1800,
+        "keys": ["a+x@y", "b"],
+    }
 
 
 def test_exists_session(sctx):
@@ -55,11 +62,29 @@ def test_delete_session_ends_it_and_its_values(sctx, recorder):
     assert recorder.ended == [(uri, "deleted")]
 
 
-@pytest.mark.parametrize("value", [
-    None, True, False, 0, -7, 2**70, 1.5, float("inf"), "", "héllo", [], {},
-    [1, "two", 3.0, None, [True]], {"a": {"b": [1, 2]}, "c": None},
-    b"", b"\x00\xff", [b"x", {"y": b"z"}], {"n": 1.0},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        False,
+        0,
+        -7,
+        2**70,
+        1.5,
+        float("inf"),
+        "",
+        "héllo",
+        [],
+        {},
+        [1, "two", 3.0, None, [True]],
+        {"a": {"b": [1, 2]}, "c": None},
+        b"",
+        b"\x00\xff",
+        [b"x", {"y": b"z"}],
+        {"n": 1.0},
+    ],
+)
 def test_sink_then_source_gives_the_same_value_and_type(sctx, value):
     uri = sctx.new("session:null") + "+key@v"
     sctx.sink(uri, value)
@@ -97,7 +122,8 @@ def test_keys_are_any_string_up_to_255_chars(sctx):
         sctx.sink(uri, key)
         assert sctx.source(uri) == key
     assert sorted(sctx.source(sid)["keys"]) == sorted(
-        ["x" * 255, "a+b", "a@b", "100%", "ü ß/?#:", "%2B"])
+        ["x" * 255, "a+b", "a@b", "100%", "ü ß/?#:", "%2B"]
+    )
 
 
 def test_source_of_unset_key_is_resource_not_found(sctx):
