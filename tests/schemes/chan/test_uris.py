@@ -36,7 +36,7 @@ ID = re.compile(r"chan:[0-9A-F]{32}\Z")
 def test_public_api_is_exactly_this():
     assert sorted(schemes.chan.__all__) == sorted([
         "ChanScheme", "Stream", "Instance", "Gate", "Link", "Endpoint", "LocalLink",
-        "FaultLink", "ChanError", "NotConnected", "AlreadyConnected", "ChannelClosed",
+        "FaultLink", "TcpLink", "ChanError", "NotConnected", "AlreadyConnected", "ChannelClosed",
         "StreamFull",
     ])
     for error in (NotConnected, AlreadyConnected, ChannelClosed, StreamFull):
