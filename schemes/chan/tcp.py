@@ -190,6 +190,8 @@ class TcpLink(Link):
             was, self.state = self.state, OK
             over = self.over
         self._acked_sent = 0
+        self.net.log.info("link %s to %s: resumed, %d messages to send again",
+                          short_id(self.id), short(self.peer), len(self._unsent))
         if was == TEMP_FAIL and not over:
             self.owner.on_link(self, OK)
         self.flush()

@@ -2,7 +2,7 @@
 
 It listens, opens an instance and a gate, and prints one JSON line with their addresses.
 Every message an instance receives (the instance's, or a session's from the gate) is sent
-straight back to its peer; every free-for-all message is printed as a JSON line. It runs
+straight back to its peer; every free-for-all message is printed (its repr) as a JSON line. It runs
 until its stdin closes, then closes its kernel (an orderly stop).
 """
 
@@ -25,7 +25,7 @@ def echo(ctx, uri: str) -> None:
 
 def free(ctx, uri: str) -> None:
     for message in ctx.source(f"{uri}/free"):
-        print(json.dumps({"free": message}), flush=True)
+        print(json.dumps({"free": repr(message)}), flush=True)  # repr: types show
 
 
 def serve_gate(ctx, gate: str) -> None:
