@@ -30,6 +30,7 @@ from .link import short
 from .tcp import TcpLink, short_id
 from .wire import (
     AUTH,
+    BYE,
     ERROR,
     FREE,
     HELLO,
@@ -39,6 +40,7 @@ from .wire import (
     VERSION,
     Frames,
     ProtocolError,
+    data_frame,
     decode,
     encode,
     fields_of,
@@ -387,7 +389,11 @@ class Network:
             link.target = (host, port)
             link.peer_incarnation = str(hello.get("inc"))
             link.conn = conn
-            instance.attach(link)
+            try:
+                instance.attach(link)
+            except BaseException:  # connected meanwhile: end the far side in order
+                conn.write(data_frame(BYE, 1, b"null"))
+                raise
         except BaseException:
             conn.close()
             raise
