@@ -268,7 +268,7 @@ class ChanScheme:
                 server.close()
                 raise
             gate.sessions.put(server.uri, force=True)
-            return server  # type: ignore[no-any-return]
+            return server
 
     def _address(self, target: Instance | Gate) -> str:
         base = self._net.address_base if self._net is not None else None

@@ -1,0 +1,84 @@
+"""One TCP connection between two kernels, as the network thread sees it.
+
+A :class:`Conn` cuts what it reads into frames, remembers when the peer last spoke (for
+heartbeats) and, when the peer misbehaves, says why in an ``ERROR`` frame before closing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from .wire import ERROR, Frames, ProtocolError, frame
+
+if TYPE_CHECKING:
+    from .net import Network
+
+__all__ = ["Conn", "Rejected", "is_id", "READ", "TRANSIENT"]
+
+_ID = re.compile(r"[0-9A-F]{32}\Z")
+READ = 1 << 16
+#: what a broken or silent connection raises: worth another try
+TRANSIENT = (OSError, ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError,
+             ProtocolError)
+
+
+class Rejected(ProtocolError):
+    """A refusal with a ``code`` the other side acts on (``gone`` means permFail)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+class Conn:
+    """One TCP connection: a frame reader over its stream, a writer, when it last spoke."""
+
+    __slots__ = ("net", "reader", "writer", "frames", "pending", "last_rx", "closed", "who")
+
+    def __init__(self, net: Network, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter) -> None:
+        self.net = net
+        self.reader = reader
+        self.writer = writer
+        self.frames = Frames(net.max_frame)
+        self.pending: deque[tuple[int, bytes]] = deque()  # read during the handshake
+        self.last_rx = net.now()
+        self.closed = False
+        peer = writer.get_extra_info("peername")
+        self.who = f"{peer[0]}:{peer[1]}" if peer else "?"
+        net.conns.add(self)
+
+    def write(self, data: bytes) -> None:
+        if not self.closed:
+            self.writer.write(data)
+
+    async def next(self, timeout: float) -> tuple[int, bytes]:
+        """The next frame (during a handshake), within ``timeout`` seconds."""
+        while not self.pending:
+            data = await asyncio.wait_for(self.reader.read(READ), timeout)
+            if not data:
+                raise ConnectionError("the connection closed during the handshake")
+            self.last_rx = self.net.now()
+            self.pending.extend(self.frames.feed(data))
+        return self.pending.popleft()
+
+    def reject(self, error: ProtocolError) -> None:
+        """Tell the peer why, log it, and close."""
+        code = error.code if isinstance(error, Rejected) else "protocol"
+        self.net.log.warning("chan: closing the connection from %s: %s", self.who, error)
+        self.write(frame(ERROR, {"code": code, "reason": str(error)}))
+        self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.writer.close()
+            self.net.conns.discard(self)
+
+
+def is_id(value: Any) -> bool:
+    """Whether ``value`` is an id as NEW makes them (32 upper-case hex digits)."""
+    return isinstance(value, str) and _ID.match(value) is not None
