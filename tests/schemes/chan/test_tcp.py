@@ -319,3 +319,46 @@ def test_kernel_close_stops_the_network_thread(peer):
     port = int(address.split(":")[2].split("/")[0])
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=WAIT).close()
+
+
+# -- two kernels in this process (still real TCP) ------------------------------------------
+
+def test_give_up_after_and_a_peer_that_forgot_the_link_give_permfail(here, ctx):
+    server_config = {**FAST, "listen": "127.0.0.1:0", "suspect_after": 0.3,
+                     "give_up_after": 0.6}
+    with Kernel(config={"chan": server_config}, load_entrypoints=False) as there:
+        far = there.context()
+        b = far.new("chan:null")
+        b_events = far.source(f"{b}/link")
+        port = int(far.source(f"{b}/address").split(":")[2].split("/")[0])
+        proxy = Proxy(port)
+        try:
+            a, _, events = connected(ctx, far.source(f"{b}/address").replace(
+                f":{port}/", f":{proxy.port}/"))
+            link = here.schemes["chan"].obj.link(a)
+            proxy.pause()
+            assert events.get(timeout=WAIT) == "tempFail"
+            assert b_events.get(timeout=WAIT) == "connect"
+            assert b_events.get(timeout=WAIT) == "tempFail"
+            assert b_events.get(timeout=WAIT) == "permFail"  # its give_up_after passed
+            proxy.resume()
+            assert events.get(timeout=WAIT) == "permFail"  # told so when it came back
+            assert "gone" in link.failure
+        finally:
+            proxy.close()
+
+
+def test_bad_connections_are_logged_without_full_ids(ctx, caplog):
+    config = {**FAST, "listen": "127.0.0.1:0"}
+    with Kernel(config={"chan": config}, load_entrypoints=False) as there:
+        address = there.context().source(f"{there.context().new('chan:null')}/address")
+        port = int(address.split(":")[2].split("/")[0])
+        unknown = address[:-32] + "ABCDEF01" + "2" * 24
+        with caplog.at_level("WARNING", logger="roc.chan.tcp"):
+            assert "garbage" in refusal(port, b"\x00\x00\x00\x01\x01{")
+            with pytest.raises(ChannelClosed):
+                connected(ctx, unknown)
+        reasons = [r.getMessage() for r in caplog.records if r.name == "roc.chan.tcp"]
+        assert any("garbage" in r for r in reasons)
+        assert any("unknown id chan:ABCDEF01…" in r for r in reasons)
+        assert not any(unknown[-32:] in r or address[-32:] in r for r in reasons)
