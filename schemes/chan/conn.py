@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from .wire import ERROR, Frames, ProtocolError, frame
@@ -20,6 +19,7 @@ __all__ = ["Conn", "Rejected", "is_id", "READ", "TRANSIENT"]
 
 _ID = re.compile(r"[0-9A-F]{32}\Z")
 READ = 1 << 16
+HANDSHAKE_FRAME = 4096
 #: what a broken or silent connection raises: worth another try
 TRANSIENT = (OSError, ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError,
              ProtocolError)
@@ -36,15 +36,15 @@ class Rejected(ProtocolError):
 class Conn:
     """One TCP connection: a frame reader over its stream, a writer, when it last spoke."""
 
-    __slots__ = ("net", "reader", "writer", "frames", "pending", "last_rx", "closed", "who")
+    __slots__ = ("net", "reader", "writer", "frames", "last_rx", "closed", "who")
 
     def __init__(self, net: Network, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
         self.net = net
         self.reader = reader
         self.writer = writer
-        self.frames = Frames(net.max_frame)
-        self.pending: deque[tuple[int, bytes]] = deque()  # read during the handshake
+        # until the peer has passed the handshake it gets small frames only
+        self.frames = Frames(min(net.max_frame, HANDSHAKE_FRAME))
         self.last_rx = net.now()
         self.closed = False
         peer = writer.get_extra_info("peername")
@@ -56,14 +56,15 @@ class Conn:
             self.writer.write(data)
 
     async def next(self, timeout: float) -> tuple[int, bytes]:
-        """The next frame (during a handshake), within ``timeout`` seconds."""
-        while not self.pending:
+        """The next frame (during a handshake), within ``timeout`` seconds; what follows
+        it stays unread, to be cut under the limit that holds once the handshake is over."""
+        while (got := self.frames.one()) is None:
             data = await asyncio.wait_for(self.reader.read(READ), timeout)
             if not data:
                 raise ConnectionError("the connection closed during the handshake")
             self.last_rx = self.net.now()
-            self.pending.extend(self.frames.feed(data))
-        return self.pending.popleft()
+            self.frames.add(data)
+        return got
 
     def reject(self, error: ProtocolError) -> None:
         """Tell the peer why, log it, and close."""

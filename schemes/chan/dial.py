@@ -134,6 +134,7 @@ async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any
             conn.write(frame(AUTH, {"mac": net.mac("client", theirs, ours)}))
         elif proof is not None:
             raise Rejected("auth", "the peer kernel needs chan.secret; this one has none")
+        conn.frames.limit = net.max_frame
         return conn, hello
     except BaseException:
         conn.close()

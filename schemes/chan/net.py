@@ -153,8 +153,7 @@ class Network:
         beat = self.loop.create_task(self._beat(conn, link))
         why = "the connection closed"
         try:
-            frames = list(conn.pending)
-            conn.pending.clear()
+            frames = conn.frames.feed(b"")  # what came with the handshake
             while True:
                 for kind, body in frames:
                     if link.conn is not conn:

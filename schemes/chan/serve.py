@@ -79,6 +79,7 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
             raise Rejected("auth", "unauthenticated (this kernel needs chan.secret)")
         if not hmac.compare_digest(mac, net.mac("client", ours, theirs)):
             raise Rejected("auth", "authentication failed (a wrong chan.secret)")
+    conn.frames.limit = net.max_frame  # a proven peer may send whole messages
     kind, body = await conn.next(wait)
     if kind == OPEN:
         return _accept(net, conn, fields_of(body))

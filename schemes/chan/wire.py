@@ -132,11 +132,23 @@ class Frames:
     def feed(self, data: bytes) -> list[tuple[int, bytes]]:
         """The whole frames now available, as ``(kind, body)``; ProtocolError if one is
         oversized or of an unknown kind."""
+        self._buf += data
+        return self._cut(1 << 62)
+
+    def add(self, data: bytes) -> None:
+        """Keep ``data`` to be cut later (by ``one`` or ``feed``)."""
+        self._buf += data
+
+    def one(self) -> tuple[int, bytes] | None:
+        """The next whole frame, or None; the rest stays for later (and a later limit)."""
+        frames = self._cut(1)
+        return frames[0] if frames else None
+
+    def _cut(self, most: int) -> list[tuple[int, bytes]]:
         buf = self._buf
-        buf += data
-        out = []
+        out: list[tuple[int, bytes]] = []
         pos, size, unpack = 0, len(buf), _HEAD.unpack_from
-        while size - pos >= 5:
+        while size - pos >= 5 and len(out) < most:
             length, kind = unpack(buf, pos)
             if length > self.limit:
                 raise ProtocolError(

@@ -362,3 +362,19 @@ def test_bad_connections_are_logged_without_full_ids(ctx, caplog):
         assert any("garbage" in r for r in reasons)
         assert any("unknown id chan:ABCDEF01…" in r for r in reasons)
         assert not any(unknown[-32:] in r or address[-32:] in r for r in reasons)
+
+
+def test_large_messages_pass_once_the_handshake_is_over():
+    config = {**FAST, "secret": "s"}
+    with Kernel(config={"chan": {**config, "listen": "127.0.0.1:0"}},
+                load_entrypoints=False) as there, \
+            Kernel(config={"chan": config}, load_entrypoints=False) as here:
+        far = there.context()
+        b = far.new("chan:null")
+        address = far.source(f"{b}/address")
+        big = bytes(range(256)) * 4000  # 1 MB: far beyond what a handshake may send
+        here.context().sink(f"{address}/free", big)  # sent right after the proof
+        assert far.source(f"{b}/free").get(timeout=WAIT) == big
+        a, _, _ = connected(here.context(), address)
+        here.context().sink(a, big)
+        assert far.source(f"{b}/messages").get(timeout=WAIT) == big
