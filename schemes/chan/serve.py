@@ -65,7 +65,7 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
         raise ProtocolError("garbage (the first frame is not a hello)")
     hello = fields_of(body)
     if hello.get("v") != VERSION:
-        raise Rejected("version", f"a wrong protocol version {hello.get('v')!r} "
+        raise Rejected("version", f"a wrong protocol version {str(hello.get('v'))[:16]!r} "
                                   f"(this kernel speaks {VERSION})")
     theirs, ours = str(hello.get("nonce"))[:64], secrets.token_hex(16)
     reply: dict[str, Any] = {"v": VERSION, "inc": net.incarnation, "nonce": ours}
