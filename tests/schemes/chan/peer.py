@@ -2,7 +2,8 @@
 
 It listens, opens an instance and a gate, and prints one JSON line with their addresses.
 Every message an instance receives (the instance's, or a session's from the gate) is sent
-straight back to its peer; every free-for-all message is printed (its repr) as a JSON line. It runs
+straight back to its peer; every free-for-all message (its repr) and every link event of
+the instance is printed as a JSON line. It runs
 until its stdin closes, then closes its kernel (an orderly stop).
 """
 
@@ -28,6 +29,11 @@ def free(ctx, uri: str) -> None:
         print(json.dumps({"free": repr(message)}), flush=True)  # repr: types show
 
 
+def events(ctx, uri: str) -> None:
+    for event in ctx.source(f"{uri}/link"):
+        print(json.dumps({"link": event}), flush=True)
+
+
 def serve_gate(ctx, gate: str) -> None:
     for session in ctx.source(f"{gate}/sessions"):
         threading.Thread(target=echo, args=(ctx, session), daemon=True).start()
@@ -38,7 +44,8 @@ def main() -> None:
     with Kernel(config={"chan": config}, load_entrypoints=False) as kernel:
         ctx = kernel.context()
         instance, gate = ctx.new("chan:null"), ctx.new("chan:gate")
-        for target, uri in ((echo, instance), (free, instance), (serve_gate, gate)):
+        for target, uri in ((echo, instance), (free, instance), (events, instance),
+                            (serve_gate, gate)):
             threading.Thread(target=target, args=(ctx, uri), daemon=True).start()
         print(json.dumps({"instance": ctx.source(f"{instance}/address"),
                           "gate": ctx.source(f"{gate}/address")}), flush=True)

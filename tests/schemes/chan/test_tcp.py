@@ -58,6 +58,12 @@ class Peer:
     def line(self) -> dict[str, Any]:
         return self.lines.get(timeout=WAIT)
 
+    def said(self, key: str) -> Any:
+        """The next thing the peer printed under ``key`` (free messages, link events)."""
+        while key not in (line := self.line()):
+            pass
+        return line[key]
+
     def via(self, port: int, uri: str) -> str:
         """``uri`` reached through another port (a proxy's)."""
         return uri.replace(f":{self.port}/", f":{port}/")
@@ -143,6 +149,7 @@ def test_a_thousand_messages_in_order_and_an_orderly_disconnect(ctx, peer):
     assert echoes(ctx, a, messages, list(range(1000))) == list(range(1000))
     assert ctx.delete(f"{a}/peer") is True
     assert events.get(timeout=0) == "disconnect"
+    assert (peer.said("link"), peer.said("link")) == ("connect", "disconnect")
     with pytest.raises(NotConnected):
         ctx.sink(a, "after")
     # the remote instance saw the disconnect too: it is free for the next client
@@ -171,7 +178,7 @@ def test_a_gate_across_processes(ctx, peer):
 
 def test_free_for_all_send_to_a_remote_instance(ctx, peer):
     ctx.sink(f"{peer.instance}/free", {"side": b"note"})
-    assert peer.line() == {"free": repr({"side": b"note"})}
+    assert peer.said("free") == repr({"side": b"note"})
     unknown = peer.instance[:-32] + "0" * 32
     with pytest.raises(ChannelClosed, match="unknown id"):
         ctx.sink(f"{unknown}/free", "x")
@@ -190,6 +197,14 @@ def test_typed_errors_when_connecting(ctx, peer):
         ctx.sink(f"{a}/peer", peer.gate)
     with pytest.raises(ResourceNotFound, match="does not listen"):
         ctx.source(f"{a}/address")
+
+
+def test_closing_here_is_a_disconnect_there(ctx, peer):
+    a, _, events = connected(ctx, peer.instance)
+    ctx.sink(a, "last words")
+    assert ctx.delete(a) is True
+    assert list(events) == ["disconnect"]  # then the stream ends
+    assert (peer.said("link"), peer.said("link")) == ("connect", "disconnect")
 
 
 def test_the_peer_stopping_in_order_is_a_disconnect(ctx, peer):
@@ -222,6 +237,7 @@ def test_pause_gives_tempfail_and_resume_ok_with_every_message_once_in_order(ctx
     assert [messages.get(timeout=WAIT) for _ in range(100)] == list(range(100))
     assert echoes(ctx, a, messages, ["after"]) == ["after"]  # nothing extra came before
     assert ready(events) == []
+    assert [peer.said("link") for _ in range(3)] == ["connect", "tempFail", "ok"]
 
 
 def test_restarting_the_peer_on_the_same_port_gives_permfail(here, ctx, peers, peer, proxy):
