@@ -146,6 +146,8 @@ class Network:
                                                   ssl=self._ssl_server)
         bound = self._server.sockets[0].getsockname()
         name = host if host not in ("", "0.0.0.0", "::") else socket.gethostname()
+        if ":" in name:  # an IPv6 address, bracketed as in URLs
+            name = f"[{name}]"
         self.address_base = f"chan://{name}:{bound[1]}/"
 
     async def pump(self, conn: Conn, link: TcpLink) -> None:
