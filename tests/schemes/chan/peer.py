@@ -15,23 +15,32 @@ import threading
 
 from kernel import Kernel
 
+_out = threading.Lock()
+
+
+def say(**line: object) -> None:
+    """One JSON line on stdout, whole even when threads print at once."""
+    with _out:
+        sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.flush()
+
 
 def echo(ctx, uri: str) -> None:
     for message in ctx.source(f"{uri}/messages"):
         try:
             ctx.sink(uri, message)
         except Exception as e:  # the peer went away meanwhile: keep serving the rest
-            print(json.dumps({"error": type(e).__name__}), flush=True)
+            say(error=type(e).__name__)
 
 
 def free(ctx, uri: str) -> None:
     for message in ctx.source(f"{uri}/free"):
-        print(json.dumps({"free": repr(message)}), flush=True)  # repr: types show
+        say(free=repr(message))  # repr: types show
 
 
 def events(ctx, uri: str) -> None:
     for event in ctx.source(f"{uri}/link"):
-        print(json.dumps({"link": event}), flush=True)
+        say(link=event)
 
 
 def serve_gate(ctx, gate: str) -> None:
@@ -47,8 +56,7 @@ def main() -> None:
         for target, uri in ((echo, instance), (free, instance), (events, instance),
                             (serve_gate, gate)):
             threading.Thread(target=target, args=(ctx, uri), daemon=True).start()
-        print(json.dumps({"instance": ctx.source(f"{instance}/address"),
-                          "gate": ctx.source(f"{gate}/address")}), flush=True)
+        say(instance=ctx.source(f"{instance}/address"), gate=ctx.source(f"{gate}/address"))
         sys.stdin.read()
 
 
