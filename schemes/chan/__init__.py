@@ -5,11 +5,13 @@ its whole life, across successive peers, plus a free-for-all stream anyone may s
 and a stream of link events (``connect``, ``disconnect``, ``tempFail``, ``ok``,
 ``permFail``). A gate spawns one server-side instance per client. What carries messages
 between two instances is a :class:`Link`: in one process a :class:`LocalLink`, in tests a
-:class:`FaultLink` whose failures the test drives.
+:class:`FaultLink` whose failures the test drives, between kernels a :class:`TcpLink`
+(SPEC 3.2).
 """
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 from kernel import Option, hookimpl
@@ -18,8 +20,10 @@ from kernel.config import non_negative, positive
 from .errors import AlreadyConnected, ChanError, ChannelClosed, NotConnected, StreamFull
 from .instance import Gate, Instance
 from .link import Endpoint, FaultLink, Link, LocalLink
+from .net import split_host_port
 from .scheme import ChanScheme
 from .stream import Stream
+from .tcp import TcpLink
 
 __all__ = [
     "ChanScheme",
@@ -30,6 +34,7 @@ __all__ = [
     "Endpoint",
     "LocalLink",
     "FaultLink",
+    "TcpLink",
     "ChanError",
     "NotConnected",
     "AlreadyConnected",
@@ -38,8 +43,12 @@ __all__ = [
 ]
 
 
-def _not_yet(value: Any) -> str | None:
-    return "listening for other processes (TCP) is not part of this version of roc"
+def _host_port(value: Any) -> str | None:
+    try:
+        split_host_port(value)
+    except ValueError as e:
+        return str(e)
+    return None
 
 
 @hookimpl
@@ -50,7 +59,8 @@ def roc_config() -> dict[str, dict[str, Option]]:
                 100_000, int, "unread items a stream keeps before senders get StreamFull",
                 positive,
             ),
-            "listen": Option(None, str, "HOST:PORT to listen on for other processes", _not_yet),
+            "listen": Option(None, str, "HOST:PORT to listen on for other processes (port 0: "
+                             "any free port)", _host_port),
             "heartbeat": Option(1.0, float, "seconds between heartbeats on a quiet link",
                                 positive),
             "suspect_after": Option(3.0, float, "seconds of silence before tempFail",
@@ -58,6 +68,10 @@ def roc_config() -> dict[str, dict[str, Option]]:
             "give_up_after": Option(60.0, float, "seconds in tempFail before permFail",
                                     non_negative),
             "secret": Option(None, str, "shared secret a peer kernel must prove it knows"),
+            "max_frame": Option(16 * 2**20, int, "largest frame (bytes) accepted from a "
+                                "peer; a larger one closes its connection", positive),
+            "ssl_server": Option(None, ssl.SSLContext, "TLS context for the listener"),
+            "ssl_client": Option(None, ssl.SSLContext, "TLS context for dialling out"),
         }
     }
 

@@ -2,7 +2,10 @@
 
 URIs are ``chan:ID`` and ``chan:ID/PART``; ``chan:null`` and ``chan:gate`` are what NEW
 makes. The handler owns this kernel's open instances and gates, in dicts keyed by URI, so
-sending a message is one dict lookup and a call on the instance's link.
+sending a message is one dict lookup and a call on the instance's link. Instances and
+gates in other kernels are ``chan://HOST:PORT/ID``: connecting to one, or sending to its
+``/free``, goes through the kernel's :class:`Network` (started when first needed, or at
+once when ``chan.listen`` is set).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from kernel import Context, Request, Response
 from kernel.errors import (
     MalformedURI,
     ResourceNotFound,
-    UnresolvedURI,
     UnsupportedRepresentation,
     VerbNotSupported,
 )
@@ -26,10 +28,12 @@ from .errors import ChannelClosed, StreamFull
 from .instance import Gate, Instance, LinkMaker, connect
 from .link import Link, LocalLink, short
 from .message import SCALARS, checked
+from .net import Network
 
 __all__ = ["ChanScheme"]
 
 _URI = re.compile(r"chan:([0-9A-F]{32})(?:/([a-z]+))?\Z")
+_REMOTE = re.compile(r"chan://(\[[^\]/]+\]|[^:/\[\]]+):(\d{1,5})/([0-9A-F]{32})(?:/([a-z]+))?\Z")
 _PARTS = "peer, messages, free, link, sessions, address"
 # which PART each verb answers, on an instance and on a gate ("" is chan:ID itself)
 _INSTANCE = {
@@ -46,6 +50,7 @@ class ChanScheme:
     """chan: Oz-style session channels: instances, gates, streams and links."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
         self.max_pending: int = config["max_pending"]
         #: makes the link between two instances of this kernel; tests swap in
         #: ``FaultLink.pair`` to inject failures
@@ -54,6 +59,22 @@ class ChanScheme:
         self._instances: dict[str, Instance] = {}  # the same, instances only: sends look here
         self._lock = threading.Lock()
         self._closed = False
+        self._net: Network | None = None
+        if config["listen"]:
+            self._net = Network(self, config)
+
+    @property
+    def network(self) -> Network:
+        """This kernel's network side, started on first use."""
+        net = self._net
+        if net is None:
+            with self._lock:
+                if self._closed:
+                    raise ChannelClosed("chan: is closed: its kernel was closed")
+                if self._net is None:
+                    self._net = Network(self, self.config)
+                net = self._net
+        return net
 
     # -- verbs ------------------------------------------------------------------------------
 
@@ -73,6 +94,15 @@ class ChanScheme:
                 raise target.not_connected()
             message = request.primary
             link.send(message if type(message) in SCALARS else checked(message))
+            return
+        if request.uri.startswith("chan://"):
+            host, port, id, part = _remote(request.uri)
+            if part != "free":
+                raise VerbNotSupported(
+                    "a remote chan://HOST:PORT/ID takes only SINK to its /free; to talk to "
+                    "it, connect a local instance with SINK chan:A/peer"
+                )
+            self.network.free(host, port, id, checked(request.primary))
             return
         target, part = self._find(request, "SINK")
         assert isinstance(target, Instance)
@@ -130,7 +160,8 @@ class ChanScheme:
         return None if target is None else target.link
 
     def close(self) -> None:
-        """Close every instance and gate (waking every reader); called by Kernel.close()."""
+        """Close every instance and gate (waking every reader), then the network (after
+        it has written what is queued); called by Kernel.close()."""
         with self._lock:
             self._closed = True
             targets = list(self._open.values())
@@ -138,6 +169,24 @@ class ChanScheme:
             self._instances.clear()
         for target in targets:
             target.close()
+        if self._net is not None:
+            self._net.stop()
+
+    # -- for the network -----------------------------------------------------------------------
+
+    def accept(self, id: str, make: Any) -> Instance:
+        """Attach ``make(instance)`` (a link from another kernel) to instance ``id``, or to
+        a fresh instance spawned by gate ``id``; the instance. ChannelClosed if neither."""
+        target = self._open.get("chan:" + id)
+        if target is None:
+            raise ChannelClosed(f"chan:{id[:8]}… is closed, or was never opened here")
+        if isinstance(target, Gate):
+            return self._enter(target, lambda server: server.attach(make(server)))
+        target.attach(make(target))
+        return target
+
+    def instances_by_id(self, id: str) -> Instance | None:
+        return self._instances.get("chan:" + id)
 
     # -- inside -----------------------------------------------------------------------------
 
@@ -183,10 +232,13 @@ class ChanScheme:
                 f"SINK chan:ID/peer takes the peer's URI (a str), not {type(peer).__name__}"
             )
         if peer.startswith("chan://"):
-            raise UnresolvedURI(
-                "connecting to a remote instance (chan://HOST:PORT/ID) needs the TCP link, "
-                "which this version of roc does not have"
-            )
+            host, port, id, part = _remote(peer)
+            if part:
+                raise MalformedURI(f"the peer must be chan://HOST:PORT/ID, without /{part}")
+            with instance._lock:  # fail before dialling, when we can
+                instance._check_free()
+            self.network.connect(instance, host, port, id)
+            return
         match = _URI.match(peer)
         if match is None or match.group(2):
             raise MalformedURI(f"the peer must be an instance or gate URI chan:ID, not {peer!r}")
@@ -194,12 +246,12 @@ class ChanScheme:
         if target is None:
             raise ChannelClosed(f"the peer {short(peer)} is closed, or was never opened here")
         if isinstance(target, Gate):
-            self._enter(target, instance)
+            self._enter(target, lambda server: connect(instance, server, self.local_link))
         else:
             connect(instance, target, self.local_link)
 
-    def _enter(self, gate: Gate, client: Instance) -> None:
-        """Spawn a server-side instance for ``client``, connect them, announce it."""
+    def _enter(self, gate: Gate, join: Any) -> Instance:
+        """Spawn a server-side instance, ``join(server)`` it to the client, announce it."""
         with gate.lock:
             if gate.closed:
                 raise ChannelClosed(f"the gate {short(gate.uri)} is closed")
@@ -210,15 +262,31 @@ class ChanScheme:
                 )
             server = self._make(Instance)
             try:
-                connect(client, server, self.local_link)
+                join(server)
             except BaseException:
                 self._forget(server)
                 server.close()
                 raise
             gate.sessions.put(server.uri, force=True)
+            return server
 
     def _address(self, target: Instance | Gate) -> str:
-        raise ResourceNotFound(
-            f"{short(target.uri)} has no network address: this kernel does not listen "
-            "(TCP links are not part of this version of roc)"
+        base = self._net.address_base if self._net is not None else None
+        if base is None:
+            raise ResourceNotFound(
+                f"{short(target.uri)} has no network address: this kernel does not listen "
+                "(set config chan.listen to HOST:PORT)"
+            )
+        return base + target.id
+
+
+def _remote(uri: str) -> tuple[str, int, str, str]:
+    """``chan://HOST:PORT/ID[/PART]`` as ``(host, port, id, part)``; MalformedURI if not."""
+    match = _REMOTE.match(uri)
+    if match is None or int(match.group(2)) > 65535:
+        raise MalformedURI(
+            f"a remote chan URI is chan://HOST:PORT/ID (ID 32 hex digits, as SOURCE "
+            f"chan:ID/address gave), not {short(uri)!r}"
         )
+    host, port, id, part = match.groups()
+    return host.strip("[]"), int(port), id, part or ""

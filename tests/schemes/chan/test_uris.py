@@ -15,7 +15,6 @@ from kernel import (
     LimitExceeded,
     MalformedURI,
     ResourceNotFound,
-    UnresolvedURI,
     UnsupportedRepresentation,
     VerbNotSupported,
 )
@@ -36,7 +35,7 @@ ID = re.compile(r"chan:[0-9A-F]{32}\Z")
 def test_public_api_is_exactly_this():
     assert sorted(schemes.chan.__all__) == sorted([
         "ChanScheme", "Stream", "Instance", "Gate", "Link", "Endpoint", "LocalLink",
-        "FaultLink", "ChanError", "NotConnected", "AlreadyConnected", "ChannelClosed",
+        "FaultLink", "TcpLink", "ChanError", "NotConnected", "AlreadyConnected", "ChannelClosed",
         "StreamFull",
     ])
     for error in (NotConnected, AlreadyConnected, ChannelClosed, StreamFull):
@@ -105,7 +104,9 @@ def test_at_most_two_are_connected(ctx, pair):
         (42, MalformedURI),
         ("chan:nope", MalformedURI),
         ("session:0123", MalformedURI),
-        ("chan://127.0.0.1:9/" + "A" * 32, UnresolvedURI),
+        ("chan://127.0.0.1:9/" + "A" * 32, ChannelClosed),  # refused: nobody listens there
+        ("chan://127.0.0.1/" + "A" * 32, MalformedURI),
+        ("chan://127.0.0.1:9/" + "A" * 32 + "/free", MalformedURI),
         ("chan:" + "A" * 32, ChannelClosed),
     ],
 )
@@ -224,9 +225,10 @@ def test_address_is_a_clear_error_while_not_listening(ctx):
             ctx.source(f"{uri}/address")
 
 
-def test_listening_is_refused_in_this_version():
+@pytest.mark.parametrize("listen", ["127.0.0.1", "127.0.0.1:http", ":80", "host:70000"])
+def test_listen_must_be_host_port(listen):
     with pytest.raises(ConfigError, match="chan.listen"):
-        Kernel(config={"chan": {"listen": "127.0.0.1:0"}}, load_entrypoints=False)
+        Kernel(config={"chan": {"listen": listen}}, load_entrypoints=False)
 
 
 def test_config_table(kernel):
