@@ -17,7 +17,12 @@ def first_python_block(heading: str) -> str:
 
 @pytest.mark.parametrize(
     "heading",
-    ["## Sessions (`session:`)", "## `chan:` — session channels", "## DPML: scripts"],
+    [
+        "## Sessions (`session:`)",
+        "## `chan:` — session channels",
+        "## chan: between processes (TCP)",
+        "## DPML: scripts",
+    ],
 )
 def test_section_example_runs(heading, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)  # the DPML example reads file:examples/hello.idoc
