@@ -19,6 +19,8 @@ from abc import ABC, abstractmethod
 from collections import deque
 from typing import Any, Protocol
 
+from kernel.errors import redact
+
 from .errors import ChannelClosed, NotConnected, StreamFull
 from .stream import Stream
 
@@ -211,4 +213,4 @@ class FaultLink(LocalLink):
 
 def short(uri: str) -> str:
     """``uri`` with its id cut to 8 digits: ids are capabilities, kept out of messages."""
-    return uri[:-24] + "…" if len(uri) >= 32 else uri
+    return redact(uri)
