@@ -49,8 +49,14 @@ def zmq() -> None:
 def chan() -> None:
     from kernel import Kernel
 
-    config = {"chan": {"listen": "127.0.0.1:0", "heartbeat": 0.1, "suspect_after": 0.5,
-                       "max_pending": 10**8}}
+    config = {
+        "chan": {
+            "listen": "127.0.0.1:0",
+            "heartbeat": 0.1,
+            "suspect_after": 0.5,
+            "max_pending": 10**8,
+        }
+    }
     with Kernel(config=config, load_entrypoints=False) as kernel:
         ctx = kernel.context()
         me = ctx.new("chan:null")

@@ -85,10 +85,10 @@ def chan() -> Iterator[list[Case]]:
     try:
         yield [
             Case("queue.SimpleQueue put/get  [floor]", two_threads(queue_send, queue_receive)),
-            Case("chan: ctx.sink(A) -> iterate B/messages",
-                 two_threads(chan_send, stream_receive)),
-            Case("Instance.send(A) -> iterate B/messages",
-                 two_threads(instance_send, stream_receive)),
+            Case("chan: ctx.sink(A) -> iterate B/messages", two_threads(chan_send, stream_receive)),
+            Case(
+                "Instance.send(A) -> iterate B/messages", two_threads(instance_send, stream_receive)
+            ),
             Case("Stream.put -> iterate", two_threads(stream_send, side_receive)),
         ]
     finally:

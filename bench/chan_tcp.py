@@ -29,8 +29,13 @@ SUSPECT = {"heartbeat": 0.1, "suspect_after": 0.5}
 
 def peer(mode: str) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ROC_NO_PLUGINS": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "bench._chan_tcp_peer", mode], cwd=ROOT,
-                               env=env, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench._chan_tcp_peer", mode],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     return process, process.stdout.readline().strip()
 
@@ -46,7 +51,8 @@ class Raw:
     def __init__(self, port: int) -> None:
         self.loop = asyncio.new_event_loop()
         self.reader, self.writer = self.loop.run_until_complete(
-            asyncio.open_connection("127.0.0.1", port))
+            asyncio.open_connection("127.0.0.1", port)
+        )
 
     async def _answer(self) -> Any:
         length, _ = HEAD.unpack(await self.reader.readexactly(5))
@@ -112,8 +118,9 @@ class Zmq:
 
 class Chan:
     def __init__(self, address: str, **config: Any) -> None:
-        self.kernel = Kernel(config={"chan": {"max_pending": 10**8, **config}},
-                             load_entrypoints=False)
+        self.kernel = Kernel(
+            config={"chan": {"max_pending": 10**8, **config}}, load_entrypoints=False
+        )
         self.ctx = ctx = self.kernel.context()
         self.me = ctx.new("chan:null")
         ctx.sink(f"{self.me}/peer", address)
@@ -158,12 +165,15 @@ def _clients() -> Iterator[tuple[Raw, Zmq, Chan]]:
 
 def _targets(medians: dict[str, float]) -> list[str]:
     floor, zmq, chan = medians.values()
-    return [f"chan: {floor / chan:.2f}x raw asyncio (target >= 0.5x), "
-            f"{zmq / chan:.2f}x zmq PAIR (target >= 0.3x); {1 / chan:,.0f} messages/s"]
+    return [
+        f"chan: {floor / chan:.2f}x raw asyncio (target >= 0.5x), "
+        f"{zmq / chan:.2f}x zmq PAIR (target >= 0.3x); {1 / chan:,.0f} messages/s"
+    ]
 
 
-@scenario("chan-tcp", "one-way messages between two processes: asyncio, zmq PAIR, chan:",
-          derive=_targets)
+@scenario(
+    "chan-tcp", "one-way messages between two processes: asyncio, zmq PAIR, chan:", derive=_targets
+)
 def chan_tcp() -> Iterator[list[Case]]:
     for raw, zmq, chan in _clients():
         yield [
@@ -183,8 +193,9 @@ def chan_tcp_rtt() -> Iterator[list[Case]]:
         ]
 
 
-@scenario("chan-tcp-suspect",
-          "time from a paused peer (SIGSTOP) to tempFail, against suspect_after")
+@scenario(
+    "chan-tcp-suspect", "time from a paused peer (SIGSTOP) to tempFail, against suspect_after"
+)
 def chan_tcp_suspect() -> Iterator[list[Case]]:
     process, address = peer("chan")
     chan = Chan(address, **SUSPECT)
@@ -203,8 +214,12 @@ def chan_tcp_suspect() -> Iterator[list[Case]]:
 
     try:
         yield [
-            Case(f"suspect_after = {SUSPECT['suspect_after']} s (heartbeat "
-                 f"{SUSPECT['heartbeat']} s)", configured, fixed_n=1),
+            Case(
+                f"suspect_after = {SUSPECT['suspect_after']} s (heartbeat "
+                f"{SUSPECT['heartbeat']} s)",
+                configured,
+                fixed_n=1,
+            ),
             Case("SIGSTOP the peer -> tempFail", pause, fixed_n=1),
         ]
     finally:

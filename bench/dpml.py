@@ -22,10 +22,14 @@ SOURCE = Verb.SOURCE
 
 
 def _script(instructions: int) -> str:
-    step = ("<instr><type>copy</type><operand>data:,x{i}</operand>"
-            "<target>var:v{i}</target></instr>\n")
-    return "<idoc>\n<seq>\n" + "".join(step.format(i=i) for i in range(instructions)) + \
-        "</seq>\n</idoc>\n"
+    step = (
+        "<instr><type>copy</type><operand>data:,x{i}</operand><target>var:v{i}</target></instr>\n"
+    )
+    return (
+        "<idoc>\n<seq>\n"
+        + "".join(step.format(i=i) for i in range(instructions))
+        + "</seq>\n</idoc>\n"
+    )
 
 
 @scenario("dpml-compile", "compile a 1,000-instruction script: cold vs cached")
@@ -33,8 +37,9 @@ def compile_scenario() -> Iterator[list[Case]]:
     text = _script(1000)
     dpml.compile(text)  # build the parser once; warm the cache for the cached case
     yield [
-        Case("compile, cold (parse + check)  [baseline]",
-             looped(lambda: _compile.__wrapped__(text))),
+        Case(
+            "compile, cold (parse + check)  [baseline]", looped(lambda: _compile.__wrapped__(text))
+        ),
         Case("parse only (lark + transformer)", looped(lambda: parse(text))),
         Case("dpml.compile, cached", looped(lambda: dpml.compile(text))),
     ]
@@ -88,10 +93,11 @@ def loop_scenario() -> Iterator[list[Case]]:
     def direct() -> None:
         tick.n = ITERATIONS
         request, sink = ctx.request, ctx.sink
-        while request(Request(SOURCE, "active:exists", None, {"operand": "tick:"})
-                      ).representation:
-            sink("mem:b", request(Request(SOURCE, "active:copy", None, {"operand": "mem:a"})
-                                  ).representation)
+        while request(Request(SOURCE, "active:exists", None, {"operand": "tick:"})).representation:
+            sink(
+                "mem:b",
+                request(Request(SOURCE, "active:copy", None, {"operand": "mem:a"})).representation,
+            )
 
     def bare() -> None:
         tick.n = ITERATIONS

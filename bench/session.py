@@ -61,6 +61,7 @@ def _pg_schema() -> Iterator[str]:
 
 # -- the floor: the statements roc issues, on a bare DBAPI connection ------------------------
 
+
 class Floor:
     """Issues the statements roc's store compiles, with nothing around them."""
 
@@ -91,13 +92,15 @@ class Floor:
 
 # -- the peer: Beaker sessions on ext:database ---------------------------------------------
 
+
 class Beaker:
     """Beaker's ``ext:database`` sessions. On SQLite its file is switched to WAL; with
     ``sync_normal`` its connections also use ``synchronous=NORMAL`` as roc's do (Beaker's
     default is SQLite's FULL, an fsync per commit), for a like-for-like comparison."""
 
-    def __init__(self, url: str, lock_dir: str, wal_file: Path | None,
-                 sync_normal: bool = False) -> None:
+    def __init__(
+        self, url: str, lock_dir: str, wal_file: Path | None, sync_normal: bool = False
+    ) -> None:
         from beaker.ext.database import DatabaseNamespaceManager
         from beaker.session import Session
         from sqlalchemy import event
@@ -135,8 +138,16 @@ class Beaker:
 
 # -- one op, three contenders ------------------------------------------------------------------
 
-def _cases(op: str, url: str, beaker_url: str, lock_dir: str, wal: Path | None,
-           floor_label: str, label: str) -> tuple[list[Case], Callable[[], None]]:
+
+def _cases(
+    op: str,
+    url: str,
+    beaker_url: str,
+    lock_dir: str,
+    wal: Path | None,
+    floor_label: str,
+    label: str,
+) -> tuple[list[Case], Callable[[], None]]:
     k = _kernel(url)
     ctx = k.context()
     uri = ctx.new("session:null")
@@ -153,23 +164,37 @@ def _cases(op: str, url: str, beaker_url: str, lock_dir: str, wal: Path | None,
         fsid2 = fair.create()
     key = uri + "+key@k"
     ops: dict[str, tuple[Callable[[], Any], Callable[[], Any], Callable[[], Any]]] = {
-        "source": (lambda: floor.source(fsid, "k"), lambda: ctx.source(key),
-                   lambda: beaker.source(bsid)),
-        "sink": (lambda: floor.sink(fsid, "k", data), lambda: ctx.sink(key, VALUE),
-                 lambda: beaker.sink(bsid)),
-        "create": (lambda: floor.sink(floor.create(), "k", data),
-                   lambda: ctx.sink(ctx.new("session:null") + "+key@k", VALUE),
-                   beaker.create),
+        "source": (
+            lambda: floor.source(fsid, "k"),
+            lambda: ctx.source(key),
+            lambda: beaker.source(bsid),
+        ),
+        "sink": (
+            lambda: floor.sink(fsid, "k", data),
+            lambda: ctx.sink(key, VALUE),
+            lambda: beaker.sink(bsid),
+        ),
+        "create": (
+            lambda: floor.sink(floor.create(), "k", data),
+            lambda: ctx.sink(ctx.new("session:null") + "+key@k", VALUE),
+            beaker.create,
+        ),
     }
     raw, roc, peer = ops[op]
-    cases = [Case(f"{floor_label}  [floor]", looped(raw)),
-             Case(f"roc session: {label}", looped(roc)),
-             Case(f"Beaker ext:database {label}  [peer]", looped(peer))]
+    cases = [
+        Case(f"{floor_label}  [floor]", looped(raw)),
+        Case(f"roc session: {label}", looped(roc)),
+        Case(f"Beaker ext:database {label}  [peer]", looped(peer)),
+    ]
     if wal is not None:
-        fair_op = {"source": lambda: fair.source(fsid2), "sink": lambda: fair.sink(fsid2),
-                   "create": fair.create}[op]
-        cases.append(Case(f"Beaker ext:database {label}, synchronous=NORMAL  [peer]",
-                          looped(fair_op)))
+        fair_op = {
+            "source": lambda: fair.source(fsid2),
+            "sink": lambda: fair.sink(fsid2),
+            "create": fair.create,
+        }[op]
+        cases.append(
+            Case(f"Beaker ext:database {label}, synchronous=NORMAL  [peer]", looped(fair_op))
+        )
 
     def close() -> None:
         floor.close()
@@ -183,20 +208,28 @@ def _register(op: str, doc: str) -> None:
     def sqlite_scenario() -> Iterator[list[Case]]:
         with _sqlite_file() as (url, tmp):
             beaker_file = tmp / "beaker.db"
-            cases, close = _cases(op, url, f"sqlite:///{beaker_file}", str(tmp / "locks"),
-                                  beaker_file, "raw sqlite3, same statements",
-                                  "SQLite")
+            cases, close = _cases(
+                op,
+                url,
+                f"sqlite:///{beaker_file}",
+                str(tmp / "locks"),
+                beaker_file,
+                "raw sqlite3, same statements",
+                "SQLite",
+            )
             try:
                 yield cases
             finally:
                 close()
 
     if PG_URL:
+
         @scenario(f"session-{op}-pg", f"{doc} on PostgreSQL: raw psycopg, roc, Beaker")
         def pg_scenario() -> Iterator[list[Case]]:
             with _pg_schema() as url, tempfile.TemporaryDirectory() as tmp:
-                cases, close = _cases(op, url, url, tmp, None,
-                                      "raw psycopg, same statements", "PostgreSQL")
+                cases, close = _cases(
+                    op, url, url, tmp, None, "raw psycopg, same statements", "PostgreSQL"
+                )
                 try:
                     yield cases
                 finally:

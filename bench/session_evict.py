@@ -33,8 +33,9 @@ class Store:
     """A roc kernel on a store, plus bulk loading through the store's own connection."""
 
     def __init__(self, url: str) -> None:
-        self.kernel = Kernel(config={"session": {"store": url, "sweep_interval": 0}},
-                             load_entrypoints=False)
+        self.kernel = Kernel(
+            config={"session": {"store": url, "sweep_interval": 0}}, load_entrypoints=False
+        )
         self.handler = self.kernel.schemes["session"].obj
         self.handler.sweep()  # creates the schema
         self.db = self.handler.store.db
@@ -59,24 +60,33 @@ class Store:
                 conn.execute(
                     "INSERT INTO roc_session (id, owner, created, last_access, expires, idle) "
                     "SELECT upper(md5(random()::text || i::text)), NULL, %s, %s, %s, 1800 "
-                    "FROM generate_series(1, %s) AS i", (now, now, now + 10**6, n))
+                    "FROM generate_series(1, %s) AS i",
+                    (now, now, now + 10**6, n),
+                )
                 conn.execute("ANALYZE roc_session")
             finally:
                 self.db.release(conn)
             return
         ids = sorted(secrets.token_hex(16).upper() for _ in range(n))
-        self._many("INSERT INTO roc_session (id, owner, created, last_access, expires, idle) "
-                   "VALUES (?, NULL, ?, ?, ?, 1800)",
-                   [(sid, now, now, now + 10**6) for sid in ids])
+        self._many(
+            "INSERT INTO roc_session (id, owner, created, last_access, expires, idle) "
+            "VALUES (?, NULL, ?, ?, ?, 1800)",
+            [(sid, now, now, now + 10**6) for sid in ids],
+        )
 
     def add_expired(self, n: int) -> None:
         now = int(time.time())
         ids = [secrets.token_hex(16).upper() for _ in range(n)]
-        self._many("INSERT INTO roc_session (id, owner, created, last_access, expires, idle) "
-                   "VALUES (?, NULL, ?, ?, ?, 10)",
-                   [(sid, now - 100, now - 100, now - 90) for sid in ids])
-        self._many("INSERT INTO roc_session_value (session_id, key, kind, data) "
-                   "VALUES (?, 'cart', 'j', ?)", [(sid, b"[1,2,3]") for sid in ids])
+        self._many(
+            "INSERT INTO roc_session (id, owner, created, last_access, expires, idle) "
+            "VALUES (?, NULL, ?, ?, ?, 10)",
+            [(sid, now - 100, now - 100, now - 90) for sid in ids],
+        )
+        self._many(
+            "INSERT INTO roc_session_value (session_id, key, kind, data) "
+            "VALUES (?, 'cart', 'j', ?)",
+            [(sid, b"[1,2,3]") for sid in ids],
+        )
 
     def run(self, n: int) -> float:
         total = 0.0
@@ -90,8 +100,10 @@ class Store:
 
 
 def _cases(stores: list[Store], what: str) -> list[Case]:
-    return [Case(f"sweep 10k expired among {n:,} live ({what})", store.run, 1)
-            for n, store in zip((LIVE_SMALL, LIVE_MID, LIVE_BIG), stores, strict=True)]
+    return [
+        Case(f"sweep 10k expired among {n:,} live ({what})", store.run, 1)
+        for n, store in zip((LIVE_SMALL, LIVE_MID, LIVE_BIG), stores, strict=True)
+    ]
 
 
 def _build(urls: list[str], stack: ExitStack) -> list[Store]:
@@ -112,6 +124,7 @@ def evict_sqlite() -> Iterator[list[Case]]:
 
 
 if PG_URL:
+
     @scenario("session-evict-pg", "sweep 10k expired among 10k vs 1M live (PostgreSQL)")
     def evict_pg() -> Iterator[list[Case]]:
         with _pg_schema() as a, _pg_schema() as b, _pg_schema() as c, ExitStack() as stack:

@@ -54,11 +54,15 @@ def writes() -> Iterator[list[Case]]:
 
             for step in (0.003, 0.01):
                 total, written = count(step)
-                print(f"  {READS:,} SOURCEs over {READS * step:.0f} s (idle 1800 s, a touch is "
-                      f"written at most every 36 s): {total:,} statements, {written} writes")
+                print(
+                    f"  {READS:,} SOURCEs over {READS * step:.0f} s (idle 1800 s, a touch is "
+                    f"written at most every 36 s): {total:,} statements, {written} writes"
+                )
             total, written = count(60)
-            print(f"  {READS:,} SOURCEs 60 s apart (each touch due): "
-                  f"{total:,} statements, {written:,} writes")
+            print(
+                f"  {READS:,} SOURCEs 60 s apart (each touch due): "
+                f"{total:,} statements, {written:,} writes"
+            )
 
             def steady() -> None:
                 clock.now += 0.0001
@@ -68,7 +72,9 @@ def writes() -> Iterator[list[Case]]:
                 clock.now += 60
                 ctx.source(uri)
 
-            yield [Case("SOURCE, steady (no touch written)", looped(steady)),
-                   Case("SOURCE, touch written every read", looped(touching))]
+            yield [
+                Case("SOURCE, steady (no touch written)", looped(steady)),
+                Case("SOURCE, touch written every read", looped(touching)),
+            ]
         finally:
             k.close()

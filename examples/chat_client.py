@@ -49,8 +49,13 @@ def main() -> None:
     parser.add_argument("--address-file", default=DEFAULT_FILE)
     parser.add_argument("--heartbeat", type=float, default=0.2)
     args = parser.parse_args()
-    config = {"chan": {"heartbeat": args.heartbeat, "suspect_after": 5 * args.heartbeat,
-                       "give_up_after": 10.0}}
+    config = {
+        "chan": {
+            "heartbeat": args.heartbeat,
+            "suspect_after": 5 * args.heartbeat,
+            "give_up_after": 10.0,
+        }
+    }
     with Kernel(config=config) as kernel:
         ctx = kernel.context()
         me = ctx.new("chan:null")

@@ -43,8 +43,9 @@ def room(ctx: Context, gate: str) -> None:
 
     def member(session: str) -> None:
         link = ctx.source(f"{session}/link")
-        threading.Thread(target=lambda: [say(f"[{session[5:13]}] link {e}")
-                                         for e in link], daemon=True).start()
+        threading.Thread(
+            target=lambda: [say(f"[{session[5:13]}] link {e}") for e in link], daemon=True
+        ).start()
         name = session[5:13]
         for message in ctx.source(f"{session}/messages"):
             if isinstance(message, dict) and "name" in message:
@@ -67,8 +68,13 @@ def main() -> None:
     parser.add_argument("--address-file", default=DEFAULT_FILE)
     parser.add_argument("--heartbeat", type=float, default=0.2)
     args = parser.parse_args()
-    config = {"chan": {"listen": args.listen, "heartbeat": args.heartbeat,
-                       "suspect_after": 5 * args.heartbeat}}
+    config = {
+        "chan": {
+            "listen": args.listen,
+            "heartbeat": args.heartbeat,
+            "suspect_after": 5 * args.heartbeat,
+        }
+    }
     with Kernel(config=config) as kernel:
         ctx = kernel.context()
         gate = ctx.new("chan:gate")

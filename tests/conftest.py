@@ -36,8 +36,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def kernel(clock: FakeClock, tmp_path) -> Iterator[Kernel]:
-    with Kernel(config={"file": {"root": str(tmp_path)}}, clock=clock,
-                load_entrypoints=False) as k:
+    with Kernel(config={"file": {"root": str(tmp_path)}}, clock=clock, load_entrypoints=False) as k:
         yield k
 
 

@@ -56,20 +56,29 @@ def roc_config() -> dict[str, dict[str, Option]]:
     return {
         "chan": {
             "max_pending": Option(
-                100_000, int, "unread items a stream keeps before senders get StreamFull",
+                100_000,
+                int,
+                "unread items a stream keeps before senders get StreamFull",
                 positive,
             ),
-            "listen": Option(None, str, "HOST:PORT to listen on for other processes (port 0: "
-                             "any free port)", _host_port),
-            "heartbeat": Option(1.0, float, "seconds between heartbeats on a quiet link",
-                                positive),
-            "suspect_after": Option(3.0, float, "seconds of silence before tempFail",
-                                    positive),
-            "give_up_after": Option(60.0, float, "seconds in tempFail before permFail",
-                                    non_negative),
+            "listen": Option(
+                None,
+                str,
+                "HOST:PORT to listen on for other processes (port 0: any free port)",
+                _host_port,
+            ),
+            "heartbeat": Option(1.0, float, "seconds between heartbeats on a quiet link", positive),
+            "suspect_after": Option(3.0, float, "seconds of silence before tempFail", positive),
+            "give_up_after": Option(
+                60.0, float, "seconds in tempFail before permFail", non_negative
+            ),
             "secret": Option(None, str, "shared secret a peer kernel must prove it knows"),
-            "max_frame": Option(16 * 2**20, int, "largest frame (bytes) accepted from a "
-                                "peer; a larger one closes its connection", positive),
+            "max_frame": Option(
+                16 * 2**20,
+                int,
+                "largest frame (bytes) accepted from a peer; a larger one closes its connection",
+                positive,
+            ),
             "ssl_server": Option(None, ssl.SSLContext, "TLS context for the listener"),
             "ssl_client": Option(None, ssl.SSLContext, "TLS context for dialling out"),
         }

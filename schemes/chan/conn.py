@@ -21,8 +21,13 @@ _ID = re.compile(r"[0-9A-F]{32}\Z")
 READ = 1 << 16
 HANDSHAKE_FRAME = 4096
 #: what a broken or silent connection raises: worth another try
-TRANSIENT = (OSError, ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError,
-             ProtocolError)
+TRANSIENT = (
+    OSError,
+    ConnectionError,
+    asyncio.TimeoutError,
+    asyncio.IncompleteReadError,
+    ProtocolError,
+)
 
 
 class Rejected(ProtocolError):
@@ -38,8 +43,9 @@ class Conn:
 
     __slots__ = ("net", "reader", "writer", "frames", "last_rx", "closed", "who")
 
-    def __init__(self, net: Network, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, net: Network, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self.net = net
         self.reader = reader
         self.writer = writer

@@ -44,15 +44,13 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
     conn, hello = await _dialled(net, host, port, to)
     try:
         link_id = secrets.token_hex(16).upper()
-        me = net.address_base or "chan://{}:0/".format(
-            conn.writer.get_extra_info("sockname")[0])
+        me = net.address_base or "chan://{}:0/".format(conn.writer.get_extra_info("sockname")[0])
         conn.write(frame(OPEN, {"to": to, "link": link_id, "from": me + instance.id}))
         reply = await _answer(net, conn, host, port, to)
         peer_id = reply.get("peer")
         if not is_id(peer_id):
             raise ChanError(f"chan://{host}:{port} answered with garbage")
-        link = TcpLink(net, instance, f"chan://{host}:{port}/{peer_id}", link_id, True,
-                       net.cap)
+        link = TcpLink(net, instance, f"chan://{host}:{port}/{peer_id}", link_id, True, net.cap)
         link.target = (host, port)
         link.peer_incarnation = str(hello.get("inc"))
         link.conn = conn
@@ -115,7 +113,8 @@ async def _answer(net: Network, conn: Conn, host: str, port: int, to: str) -> di
 async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any]]:
     """A connection to HOST:PORT past the handshake, and the peer's hello."""
     reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(host, port, ssl=net.ssl_client), net.suspect_after)
+        asyncio.open_connection(host, port, ssl=net.ssl_client), net.suspect_after
+    )
     conn = Conn(net, reader, writer)
     try:
         ours = secrets.token_hex(16)
@@ -129,7 +128,8 @@ async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any
         theirs, proof = str(hello.get("nonce")), hello.get("proof")
         if net.secret is not None:
             if not isinstance(proof, str) or not hmac.compare_digest(
-                    proof, net.mac("server", ours, theirs)):
+                proof, net.mac("server", ours, theirs)
+            ):
                 raise Rejected("auth", "the peer kernel did not prove it knows chan.secret")
             conn.write(frame(AUTH, {"mac": net.mac("client", theirs, ours)}))
         elif proof is not None:

@@ -118,8 +118,7 @@ class Instance:
         """The error for a send without a peer, saying how the last link ended."""
         why = f" (its last link ended with {self._lost})" if self._lost else ""
         return NotConnected(
-            f"{short(self.uri)} has no peer{why}; connect it first with "
-            f"SINK {short(self.uri)}/peer"
+            f"{short(self.uri)} has no peer{why}; connect it first with SINK {short(self.uri)}/peer"
         )
 
     def __repr__(self) -> str:

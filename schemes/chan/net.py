@@ -136,14 +136,14 @@ class Network:
         for conn in list(self.conns):
             conn.close()  # a transport writes what it holds before it closes
         if writers:
-            await asyncio.wait([asyncio.ensure_future(w.wait_closed()) for w in writers],
-                               timeout=1)
+            await asyncio.wait([asyncio.ensure_future(w.wait_closed()) for w in writers], timeout=1)
 
     # -- listening ----------------------------------------------------------------------
 
     async def _listen(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(partial(serve, self), host, port,
-                                                  ssl=self._ssl_server)
+        self._server = await asyncio.start_server(
+            partial(serve, self), host, port, ssl=self._ssl_server
+        )
         bound = self._server.sockets[0].getsockname()
         name = host if host not in ("", "0.0.0.0", "::") else socket.gethostname()
         if ":" in name:  # an IPv6 address, bracketed as in URLs
@@ -206,8 +206,9 @@ class Network:
     def mac(self, role: str, a: str, b: str) -> str:
         """The proof that this kernel knows the secret, for ``role`` and two nonces."""
         assert self.secret is not None
-        return hmac.new(self.secret, f"roc-chan|{role}|{a}|{b}".encode(),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(
+            self.secret, f"roc-chan|{role}|{a}|{b}".encode(), hashlib.sha256
+        ).hexdigest()
 
 
 def split_host_port(text: str) -> tuple[str, int]:

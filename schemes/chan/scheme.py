@@ -130,8 +130,9 @@ class ChanScheme:
         except ChannelClosed:
             return Response(False, cacheable=False)
         if part == "peer":
-            return Response(isinstance(target, Instance) and target.peer is not None,
-                            cacheable=False)
+            return Response(
+                isinstance(target, Instance) and target.peer is not None, cacheable=False
+            )
         return Response(not target.closed, cacheable=False)
 
     def delete(self, request: Request, ctx: Context) -> bool:
@@ -222,8 +223,10 @@ class ChanScheme:
         if part not in allowed:
             what = "gate" if isinstance(target, Gate) else "session instance"
             asked = f"{short(target.uri)}/{part}" if part else short(target.uri)
-            raise VerbNotSupported(f"{asked} is part of a {what}, which does not support "
-                                   f"{verb} there (see the chan: table in the README)")
+            raise VerbNotSupported(
+                f"{asked} is part of a {what}, which does not support "
+                f"{verb} there (see the chan: table in the README)"
+            )
         return target, part
 
     def _connect(self, instance: Instance, peer: Any) -> None:

@@ -48,8 +48,13 @@ async def serve(net: Network, reader: asyncio.StreamReader, writer: asyncio.Stre
     except ProtocolError as e:
         conn.reject(e)
     except ChanError as e:  # raised by this kernel's instances: tell, but not a fault
-        code = ("full" if isinstance(e, StreamFull)
-                else "unknown" if isinstance(e, ChannelClosed) else "refused")
+        code = (
+            "full"
+            if isinstance(e, StreamFull)
+            else "unknown"
+            if isinstance(e, ChannelClosed)
+            else "refused"
+        )
         conn.write(frame(ERROR, {"code": code, "reason": e.message}))
     except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError):
         pass
@@ -65,8 +70,10 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
         raise ProtocolError("garbage (the first frame is not a hello)")
     hello = fields_of(body)
     if hello.get("v") != VERSION:
-        raise Rejected("version", f"a wrong protocol version {str(hello.get('v'))[:16]!r} "
-                                  f"(this kernel speaks {VERSION})")
+        raise Rejected(
+            "version",
+            f"a wrong protocol version {str(hello.get('v'))[:16]!r} (this kernel speaks {VERSION})",
+        )
     theirs, ours = str(hello.get("nonce"))[:64], secrets.token_hex(16)
     reply: dict[str, Any] = {"v": VERSION, "inc": net.incarnation, "nonce": ours}
     if net.secret is not None:
@@ -93,8 +100,13 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
 
 def _accept(net: Network, conn: Conn, request: dict[str, Any]) -> TcpLink:
     to, link_id, peer = request.get("to"), request.get("link"), request.get("from")
-    if not (is_id(to) and is_id(link_id) and isinstance(peer, str)
-            and peer.startswith("chan://") and len(peer) < 300):
+    if not (
+        is_id(to)
+        and is_id(link_id)
+        and isinstance(peer, str)
+        and peer.startswith("chan://")
+        and len(peer) < 300
+    ):
         raise ProtocolError("garbage (a malformed open request)")
     to, link_id = str(to), str(link_id)
     if link_id in net.links:
@@ -114,13 +126,13 @@ def _accept(net: Network, conn: Conn, request: dict[str, Any]) -> TcpLink:
     except AlreadyConnected:
         raise Rejected("busy", f"chan:{to[:8]}… is already connected") from None
     except StreamFull:
-        raise Rejected("full", f"the gate chan:{to[:8]}… has too many waiting "
-                               "sessions") from None
+        raise Rejected("full", f"the gate chan:{to[:8]}… has too many waiting sessions") from None
     link = made[0]
     net.links[link_id] = link
     conn.write(frame(OK, {"peer": owner.id, "recv": 0}))
-    net.log.info("chan: link %s from %s to %s: connect", short_id(link_id), conn.who,
-                  short(owner.uri))
+    net.log.info(
+        "chan: link %s from %s to %s: connect", short_id(link_id), conn.who, short(owner.uri)
+    )
     return link
 
 
@@ -128,8 +140,7 @@ def _resume(net: Network, conn: Conn, request: dict[str, Any]) -> TcpLink:
     link = net.links.get(str(request.get("link")))
     received = request.get("recv")
     if link is None or link.client or link.done:
-        raise Rejected("gone", "no such link here (its instance was closed, or it "
-                               "gave up)")
+        raise Rejected("gone", "no such link here (its instance was closed, or it gave up)")
     if type(received) is not int or not 0 <= received <= link.sent():
         raise ProtocolError("garbage (a malformed resume request)")
     conn.write(frame(OK, {"recv": link.received}))
@@ -147,4 +158,3 @@ def _free(net: Network, conn: Conn, body: bytes) -> None:
         raise Rejected("unknown", f"an unknown id chan:{to[:8]}…")
     instance.free.put(value)  # StreamFull / ChannelClosed: a ChanError, told to the peer
     conn.write(frame(OK, {}))
-

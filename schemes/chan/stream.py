@@ -42,9 +42,7 @@ class Stream:
     :class:`StreamFull` so a fast sender cannot fill memory.
     """
 
-    __slots__ = (
-        "name", "cap", "_limit", "_queue", "_put", "_size", "_lock", "_closed", "_waiters"
-    )
+    __slots__ = ("name", "cap", "_limit", "_queue", "_put", "_size", "_lock", "_closed", "_waiters")
 
     def __init__(self, name: str, cap: int) -> None:
         self.name = name

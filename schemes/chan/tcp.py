@@ -35,13 +35,33 @@ class TcpLink(Link):
     connection. ``client`` is the end that dialled: only it reconnects."""
 
     __slots__ = (
-        "net", "owner", "peer", "id", "client", "target", "peer_incarnation", "state",
-        "over", "done", "failure", "received", "failed_at", "conn", "_lock", "_seq",
-        "_unsent", "_inflight", "_acked_sent", "_scheduled", "_cap", "_timer",
+        "net",
+        "owner",
+        "peer",
+        "id",
+        "client",
+        "target",
+        "peer_incarnation",
+        "state",
+        "over",
+        "done",
+        "failure",
+        "received",
+        "failed_at",
+        "conn",
+        "_lock",
+        "_seq",
+        "_unsent",
+        "_inflight",
+        "_acked_sent",
+        "_scheduled",
+        "_cap",
+        "_timer",
     )
 
-    def __init__(self, net: Network, owner: Endpoint, peer: str, id: str, client: bool,
-                 cap: int) -> None:
+    def __init__(
+        self, net: Network, owner: Endpoint, peer: str, id: str, client: bool, cap: int
+    ) -> None:
         self.net = net
         self.owner = owner
         self.peer = peer
@@ -190,8 +210,12 @@ class TcpLink(Link):
             was, self.state = self.state, OK
             over = self.over
         self._acked_sent = 0
-        self.net.log.info("link %s to %s: resumed, %d messages to send again",
-                          short_id(self.id), short(self.peer), len(self._unsent))
+        self.net.log.info(
+            "link %s to %s: resumed, %d messages to send again",
+            short_id(self.id),
+            short(self.peer),
+            len(self._unsent),
+        )
         if was == TEMP_FAIL and not over:
             self.owner.on_link(self, OK)
         self.flush()
@@ -205,8 +229,7 @@ class TcpLink(Link):
             return
         self.conn = None
         conn.close()
-        self.net.log.info("link %s to %s: tempFail (%s)", short_id(self.id), short(self.peer),
-                          why)
+        self.net.log.info("link %s to %s: tempFail (%s)", short_id(self.id), short(self.peer), why)
         with self._lock:
             was, self.state = self.state, TEMP_FAIL
             over = self.over
@@ -234,8 +257,9 @@ class TcpLink(Link):
             self._unsent.clear()
             self._inflight.clear()
         self.failure = why
-        self.net.log.warning("link %s to %s: permFail (%s)", short_id(self.id),
-                             short(self.peer), why)
+        self.net.log.warning(
+            "link %s to %s: permFail (%s)", short_id(self.id), short(self.peer), why
+        )
         if not was_over:
             self.owner.on_link(self, PERM_FAIL)
         self.finish()

@@ -20,9 +20,27 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError, fromstring, tostring
 
 __all__ = [
-    "VERSION", "ProtocolError", "Frames", "encode", "decode", "frame", "raw_frame", "data_frame",
-    "ack_frame", "seq_of", "fields_of",
-    "HELLO", "AUTH", "OPEN", "RESUME", "FREE", "OK", "ERROR", "MSG", "BYE", "ACK",
+    "VERSION",
+    "ProtocolError",
+    "Frames",
+    "encode",
+    "decode",
+    "frame",
+    "raw_frame",
+    "data_frame",
+    "ack_frame",
+    "seq_of",
+    "fields_of",
+    "HELLO",
+    "AUTH",
+    "OPEN",
+    "RESUME",
+    "FREE",
+    "OK",
+    "ERROR",
+    "MSG",
+    "BYE",
+    "ACK",
 ]
 
 #: the protocol version both ends must speak (sent in the first frame of each connection)
@@ -98,6 +116,7 @@ def decode(body: bytes) -> Any:
 
 
 # -- frames -------------------------------------------------------------------------------
+
 
 def frame(kind: int, fields: dict[str, Any]) -> bytes:
     """A control frame: ``kind`` with a JSON object body."""

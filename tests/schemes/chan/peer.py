@@ -53,8 +53,12 @@ def main() -> None:
     with Kernel(config={"chan": config}, load_entrypoints=False) as kernel:
         ctx = kernel.context()
         instance, gate = ctx.new("chan:null"), ctx.new("chan:gate")
-        for target, uri in ((echo, instance), (free, instance), (events, instance),
-                            (serve_gate, gate)):
+        for target, uri in (
+            (echo, instance),
+            (free, instance),
+            (events, instance),
+            (serve_gate, gate),
+        ):
             threading.Thread(target=target, args=(ctx, uri), daemon=True).start()
         say(instance=ctx.source(f"{instance}/address"), gate=ctx.source(f"{gate}/address"))
         sys.stdin.read()

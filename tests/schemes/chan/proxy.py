@@ -51,8 +51,9 @@ class Proxy:
             except OSError:  # the peer is down: the client sees its connection close
                 return
             self._writers.add(up_writer)
-            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer),
-                                 return_exceptions=True)
+            await asyncio.gather(
+                self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+            )
             up_writer.close()
             self._writers.discard(up_writer)
         finally:
@@ -75,9 +76,11 @@ class Proxy:
 
     def cut(self) -> None:
         """Abort every connection through the proxy (both sides at once)."""
+
         async def abort() -> None:
             for writer in list(self._writers):
                 writer.transport.abort()
+
         self._call(abort())
 
     def close(self) -> None:
@@ -85,6 +88,7 @@ class Proxy:
             self._server.close()
             for writer in list(self._writers):
                 writer.transport.abort()
+
         self._call(stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)

@@ -86,8 +86,7 @@ def test_connect_disconnect_and_close_racing_keep_events_paired(ctx):
                 pass
             ctx.delete(f"{me}/peer")
 
-    threads = [threading.Thread(target=churn, args=args)
-               for args in ((a, b), (b, c), (c, a))]
+    threads = [threading.Thread(target=churn, args=args) for args in ((a, b), (b, c), (c, a))]
     for t in threads:
         t.start()
     for t in threads:

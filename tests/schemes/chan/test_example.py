@@ -14,15 +14,24 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_chat_example_runs():
     env = {**os.environ, "ROC_NO_PLUGINS": "1"}
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / "chat.py")], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "chat.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "ann: link connect"
     assert "ann: said 'hello', server answered 'HELLO'" in lines
     assert "bob: said 'bye', server answered 'bye, bob'" in lines
     assert [line for line in lines if "link" in line] == [
-        "ann: link connect", "ann: link disconnect", "bob: link connect", "bob: link disconnect",
+        "ann: link connect",
+        "ann: link disconnect",
+        "bob: link connect",
+        "bob: link disconnect",
     ]
 
 
@@ -34,12 +43,25 @@ def test_chat_across_processes_survives_a_server_restart(tmp_path):
 
     def start(script: str, *args: str) -> tuple[subprocess.Popen, queue.Queue]:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "examples" / script), "--address-file", file,
-             "--heartbeat", "0.05", *args],
-            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                str(ROOT / "examples" / script),
+                "--address-file",
+                file,
+                "--heartbeat",
+                "0.05",
+                *args,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x.rstrip()) for x in process.stdout],
-                         daemon=True).start()
+        threading.Thread(
+            target=lambda: [lines.put(x.rstrip()) for x in process.stdout], daemon=True
+        ).start()
         return process, lines
 
     def until(lines: queue.Queue, wanted: str) -> None:

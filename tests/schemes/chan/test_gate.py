@@ -57,8 +57,7 @@ def test_a_connected_client_cannot_enter_and_no_session_is_left_behind(chan, ctx
 
 
 def test_sessions_the_server_does_not_take_are_capped(clock):
-    with Kernel(config={"chan": {"max_pending": 2}}, clock=clock,
-                load_entrypoints=False) as k:
+    with Kernel(config={"chan": {"max_pending": 2}}, clock=clock, load_entrypoints=False) as k:
         ctx = k.context()
         gate = ctx.new("chan:gate")
         clients = [ctx.new("chan:null") for _ in range(3)]

@@ -56,6 +56,7 @@ def test_the_link_in_use(chan, ctx, pair):
 
 # -- faults --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def broken(faulty, ctx):
     """A connected pair over a FaultLink; returns (a, b, link)."""
@@ -150,8 +151,7 @@ def test_disconnect_during_temp_fail_delivers_what_was_sent_before(ctx, broken):
 def test_the_buffer_respects_the_stream_cap(clock):
     from kernel import Kernel
 
-    with Kernel(config={"chan": {"max_pending": 3}}, clock=clock,
-                load_entrypoints=False) as k:
+    with Kernel(config={"chan": {"max_pending": 3}}, clock=clock, load_entrypoints=False) as k:
         k.schemes["chan"].obj.local_link = FaultLink.pair
         ctx = k.context()
         a, b = ctx.new("chan:null"), ctx.new("chan:null")
@@ -167,6 +167,7 @@ def test_the_buffer_respects_the_stream_cap(clock):
 
 
 # -- another link plugs in without touching instances or streams ------------------------------
+
 
 class QueuedLink(Link):
     """A link that carries messages on a thread, as a network link would."""

@@ -153,8 +153,11 @@ def test_closing_the_kernel_wakes_coroutines(clock):
                 items.append(item)
             return items
 
-        tasks = [asyncio.create_task(drain(ctx.source(f"{x}/{p}")))
-                 for x in (a, b) for p in ("messages", "free")]
+        tasks = [
+            asyncio.create_task(drain(ctx.source(f"{x}/{p}")))
+            for x in (a, b)
+            for p in ("messages", "free")
+        ]
         await waiting.wait()
         await asyncio.sleep(0)  # let every task reach its await
         closer = threading.Thread(target=kernel.close)  # from another thread
@@ -211,8 +214,7 @@ def test_threads_and_coroutines_share_a_stream(ctx, pair):
             got.append(m)
         return got
 
-    sender = threading.Thread(target=lambda: ([ctx.sink(a, i) for i in range(2000)],
-                                              ctx.delete(b)))
+    sender = threading.Thread(target=lambda: ([ctx.sink(a, i) for i in range(2000)], ctx.delete(b)))
     sender.start()
     by_coroutine = asyncio.run(main())
     sender.join(WAIT)

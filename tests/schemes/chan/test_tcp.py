@@ -42,7 +42,12 @@ class Peer:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("peer.py")), json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         started = self.line()
@@ -130,13 +135,26 @@ def echoes(ctx, a: str, messages, items: list[Any]) -> list[Any]:
 
 # -- across processes -------------------------------------------------------------------
 
+
 def test_connect_send_and_receive_keeping_types(ctx, peer):
     a, messages, events = connected(ctx, peer.instance)
     assert ctx.source(f"{a}/peer") == peer.instance
     xml = Element("order", id="7")
     SubElement(xml, "item").text = "tea ☕"
-    sent = ["text", 42, 2**70, 1.5, True, None, b"\x00\xffbytes", [1, [2, b"3"]],
-            {"k": {"nested": [None, False]}}, {"\x00": "b", "v": "not a tag"}, {}, ""]
+    sent = [
+        "text",
+        42,
+        2**70,
+        1.5,
+        True,
+        None,
+        b"\x00\xffbytes",
+        [1, [2, b"3"]],
+        {"k": {"nested": [None, False]}},
+        {"\x00": "b", "v": "not a tag"},
+        {},
+        "",
+    ]
     got = echoes(ctx, a, messages, [*sent, xml])
     assert got[:-1] == sent
     assert [type(x) for x in got[:-1]] == [type(x) for x in sent]
@@ -225,6 +243,7 @@ def test_killing_the_peer_gives_permfail(ctx, peer):
 
 # -- through a proxy that breaks the network ---------------------------------------------
 
+
 def test_pause_gives_tempfail_and_resume_ok_with_every_message_once_in_order(ctx, peer, proxy):
     a, messages, events = connected(ctx, peer.via(proxy.port, peer.instance))
     assert echoes(ctx, a, messages, ["before"]) == ["before"]
@@ -269,6 +288,7 @@ def test_ten_thousand_messages_over_a_connection_cut_five_times(ctx, peer, proxy
 
 # -- misbehaving peers ---------------------------------------------------------------------
 
+
 def refusal(port: int, data: bytes) -> str:
     """Send ``data`` on a raw connection; the reason the peer gives as it closes it."""
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as s:
@@ -303,16 +323,16 @@ def test_bad_connections_are_closed_while_a_session_goes_on(peers):
         assert echoes(ctx, a, messages, [1]) == [1]
         assert "oversized" in refusal(peer.port, struct.pack(">IB", 10**6, 8) + b"x" * 100)
         assert "version" in refusal(peer.port, hello(version=99))
-        assert "unauthenticated" in refusal(
-            peer.port, hello() + struct.pack(">IB", 2, 3) + b"{}")
+        assert "unauthenticated" in refusal(peer.port, hello() + struct.pack(">IB", 2, 3) + b"{}")
         assert echoes(ctx, a, messages, [2]) == [2]
 
         for secret in ("wrong", None):
             config = {**FAST, "secret": secret}
             with Kernel(config={"chan": config}, load_entrypoints=False) as intruder:
                 with pytest.raises(ChanError, match="secret"):
-                    intruder.context().sink(f"{intruder.context().new('chan:null')}/peer",
-                                            peer.gate)
+                    intruder.context().sink(
+                        f"{intruder.context().new('chan:null')}/peer", peer.gate
+                    )
         with pytest.raises(ChannelClosed, match="unknown id"):
             connected(ctx, peer.instance[:-32] + "F" * 32)
         with pytest.raises(LimitExceeded, match="max_frame"):  # the peer would refuse it
@@ -339,9 +359,9 @@ def test_kernel_close_stops_the_network_thread(peer):
 
 # -- two kernels in this process (still real TCP) ------------------------------------------
 
+
 def test_give_up_after_and_a_peer_that_forgot_the_link_give_permfail(here, ctx):
-    server_config = {**FAST, "listen": "127.0.0.1:0", "suspect_after": 0.3,
-                     "give_up_after": 0.6}
+    server_config = {**FAST, "listen": "127.0.0.1:0", "suspect_after": 0.3, "give_up_after": 0.6}
     with Kernel(config={"chan": server_config}, load_entrypoints=False) as there:
         far = there.context()
         b = far.new("chan:null")
@@ -349,8 +369,9 @@ def test_give_up_after_and_a_peer_that_forgot_the_link_give_permfail(here, ctx):
         port = int(far.source(f"{b}/address").split(":")[2].split("/")[0])
         proxy = Proxy(port)
         try:
-            a, _, events = connected(ctx, far.source(f"{b}/address").replace(
-                f":{port}/", f":{proxy.port}/"))
+            a, _, events = connected(
+                ctx, far.source(f"{b}/address").replace(f":{port}/", f":{proxy.port}/")
+            )
             link = here.schemes["chan"].obj.link(a)
             proxy.pause()
             assert events.get(timeout=WAIT) == "tempFail"
@@ -382,9 +403,12 @@ def test_bad_connections_are_logged_without_full_ids(ctx, caplog):
 
 def test_large_messages_pass_once_the_handshake_is_over():
     config = {**FAST, "secret": "s"}
-    with Kernel(config={"chan": {**config, "listen": "127.0.0.1:0"}},
-                load_entrypoints=False) as there, \
-            Kernel(config={"chan": config}, load_entrypoints=False) as here:
+    with (
+        Kernel(
+            config={"chan": {**config, "listen": "127.0.0.1:0"}}, load_entrypoints=False
+        ) as there,
+        Kernel(config={"chan": config}, load_entrypoints=False) as here,
+    ):
         far = there.context()
         b = far.new("chan:null")
         address = far.source(f"{b}/address")

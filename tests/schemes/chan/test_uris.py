@@ -33,11 +33,24 @@ ID = re.compile(r"chan:[0-9A-F]{32}\Z")
 
 
 def test_public_api_is_exactly_this():
-    assert sorted(schemes.chan.__all__) == sorted([
-        "ChanScheme", "Stream", "Instance", "Gate", "Link", "Endpoint", "LocalLink",
-        "FaultLink", "TcpLink", "ChanError", "NotConnected", "AlreadyConnected", "ChannelClosed",
-        "StreamFull",
-    ])
+    assert sorted(schemes.chan.__all__) == sorted(
+        [
+            "ChanScheme",
+            "Stream",
+            "Instance",
+            "Gate",
+            "Link",
+            "Endpoint",
+            "LocalLink",
+            "FaultLink",
+            "TcpLink",
+            "ChanError",
+            "NotConnected",
+            "AlreadyConnected",
+            "ChannelClosed",
+            "StreamFull",
+        ]
+    )
     for error in (NotConnected, AlreadyConnected, ChannelClosed, StreamFull):
         assert issubclass(error, ChanError) and issubclass(error, KernelError)
     assert issubclass(ChannelClosed, ResourceNotFound)
@@ -45,6 +58,7 @@ def test_public_api_is_exactly_this():
 
 
 # -- NEW ---------------------------------------------------------------------------------
+
 
 def test_new_instance_has_an_unguessable_id(ctx):
     uris = {ctx.new("chan:null") for _ in range(50)}
@@ -72,6 +86,7 @@ def test_new_takes_no_primary(ctx):
 
 
 # -- SINK chan:A/peer, SOURCE chan:A/peer, DELETE chan:A/peer --------------------------
+
 
 def test_connect_two_instances(ctx):
     a, b = ctx.new("chan:null"), ctx.new("chan:null")
@@ -145,6 +160,7 @@ def test_disconnect_both_sides_see_it(ctx, pair):
 
 # -- SINK chan:A, SINK chan:B/free --------------------------------------------------------
 
+
 def test_send_goes_to_the_peer(ctx, pair):
     a, b = pair
     ctx.sink(a, "to b")
@@ -173,8 +189,9 @@ def test_free_for_all_needs_no_connection_and_is_kept_apart(ctx, pair):
     assert ready(ctx.source(f"{a}/free")) == []
 
 
-@pytest.mark.parametrize("message", [None, True, 3, 2.5, "s", b"\x00\xff", [1, [2]],
-                                     {"k": {"n": [None]}}])
+@pytest.mark.parametrize(
+    "message", [None, True, 3, 2.5, "s", b"\x00\xff", [1, [2]], {"k": {"n": [None]}}]
+)
 def test_messages_are_representations_and_arrive_equal(ctx, pair, message):
     a, b = pair
     ctx.sink(a, message)
@@ -210,6 +227,7 @@ def test_non_representations_are_refused_and_nothing_is_sent(ctx, pair, message)
 
 # -- SOURCE streams, sessions, address -----------------------------------------------------
 
+
 def test_each_stream_is_one_stream_for_life(ctx):
     a = ctx.new("chan:null")
     streams = [ctx.source(f"{a}/{part}") for part in ("messages", "free", "link")]
@@ -244,6 +262,7 @@ def test_config_table(kernel):
 
 # -- EXISTS / DELETE chan:A ----------------------------------------------------------------
 
+
 def test_close_an_instance(ctx, pair):
     a, b = pair
     ctx.sink(b, "unread")
@@ -262,8 +281,13 @@ def test_close_an_instance(ctx, pair):
 
 @pytest.mark.parametrize(
     ("verb", "suffix"),
-    [("sink", ""), ("sink", "/free"), ("sink", "/peer"), ("source", "/messages"),
-     ("source", "/peer")],
+    [
+        ("sink", ""),
+        ("sink", "/free"),
+        ("sink", "/peer"),
+        ("source", "/messages"),
+        ("source", "/peer"),
+    ],
 )
 def test_a_closed_instance_is_channel_closed(ctx, verb, suffix):
     a = ctx.new("chan:null")
@@ -288,9 +312,18 @@ def test_close_a_gate(ctx):
 
 # -- what is not in the table ---------------------------------------------------------------
 
-@pytest.mark.parametrize("uri", ["chan:abc", "chan:" + "a" * 32, "chan:" + "A" * 31,
-                                 "chan:" + "A" * 32 + "/", "chan:" + "A" * 32 + "/bogus",
-                                 "chan:null/messages"])
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "chan:abc",
+        "chan:" + "a" * 32,
+        "chan:" + "A" * 31,
+        "chan:" + "A" * 32 + "/",
+        "chan:" + "A" * 32 + "/bogus",
+        "chan:null/messages",
+    ],
+)
 def test_malformed_uris(ctx, uri):
     with pytest.raises(MalformedURI):
         ctx.source(uri)
@@ -300,8 +333,14 @@ def test_malformed_uris(ctx, uri):
 
 @pytest.mark.parametrize(
     ("verb", "part"),
-    [("source", ""), ("sink", "/messages"), ("sink", "/link"), ("delete", "/free"),
-     ("source", "/sessions"), ("new", "")],
+    [
+        ("source", ""),
+        ("sink", "/messages"),
+        ("sink", "/link"),
+        ("delete", "/free"),
+        ("source", "/sessions"),
+        ("new", ""),
+    ],
 )
 def test_verbs_an_instance_does_not_answer(ctx, verb, part):
     a = ctx.new("chan:null")
@@ -314,8 +353,14 @@ def test_verbs_an_instance_does_not_answer(ctx, verb, part):
 
 @pytest.mark.parametrize(
     ("verb", "part"),
-    [("sink", ""), ("sink", "/free"), ("sink", "/peer"), ("source", "/messages"),
-     ("source", "/peer"), ("delete", "/peer")],
+    [
+        ("sink", ""),
+        ("sink", "/free"),
+        ("sink", "/peer"),
+        ("source", "/messages"),
+        ("source", "/peer"),
+        ("delete", "/peer"),
+    ],
 )
 def test_a_gate_is_not_an_instance(ctx, verb, part):
     g, a = ctx.new("chan:gate"), ctx.new("chan:null")
@@ -328,8 +373,7 @@ def test_a_gate_is_not_an_instance(ctx, verb, part):
 
 
 def test_stream_full_is_refused_and_changes_nothing(clock):
-    with Kernel(config={"chan": {"max_pending": 2}}, clock=clock,
-                load_entrypoints=False) as k:
+    with Kernel(config={"chan": {"max_pending": 2}}, clock=clock, load_entrypoints=False) as k:
         ctx = k.context()
         a, b = ctx.new("chan:null"), ctx.new("chan:null")
         ctx.sink(f"{a}/peer", b)

@@ -29,7 +29,11 @@ from schemes.chan.wire import (
 from .test_tcp import FAST, WAIT, connected, echoes
 
 json_like = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
     | st.binary(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12,
@@ -58,8 +62,16 @@ def test_xml_elements_and_the_tag_key_itself():
     assert decode(encode(tricky)) == tricky
 
 
-@pytest.mark.parametrize("body", [b"\xff", b"{", b'{"\\u0000": "q", "v": 1}',
-                                  b'{"\\u0000": "b", "v": "!!"}', b'{"\\u0000": "x", "v": "<"}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xff",
+        b"{",
+        b'{"\\u0000": "q", "v": 1}',
+        b'{"\\u0000": "b", "v": "!!"}',
+        b'{"\\u0000": "x", "v": "<"}',
+    ],
+)
 def test_undecodable_values_are_protocol_errors(body):
     with pytest.raises(ProtocolError):
         decode(body)
@@ -83,16 +95,37 @@ def test_oversized_and_unknown_frames_are_refused():
 
 # -- TLS ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def tls(tmp_path):
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=roc",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=WAIT)
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=roc",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=WAIT,
+    )
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(cert, key)
     client = ssl.create_default_context(cafile=str(cert))
@@ -102,10 +135,11 @@ def tls(tmp_path):
 def test_tls_between_two_kernels(tls):
     server_tls, client_tls = tls
     config = {**FAST, "listen": "127.0.0.1:0", "ssl_server": server_tls}
-    with Kernel(config={"chan": config}, load_entrypoints=False) as there, \
-            Kernel(config={"chan": {**FAST, "ssl_client": client_tls}},
-                   load_entrypoints=False) as here, \
-            Kernel(config={"chan": FAST}, load_entrypoints=False) as plain:
+    with (
+        Kernel(config={"chan": config}, load_entrypoints=False) as there,
+        Kernel(config={"chan": {**FAST, "ssl_client": client_tls}}, load_entrypoints=False) as here,
+        Kernel(config={"chan": FAST}, load_entrypoints=False) as plain,
+    ):
         far = there.context()
         b = far.new("chan:null")
         address = far.source(f"{b}/address")
