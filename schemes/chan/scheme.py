@@ -104,14 +104,14 @@ class ChanScheme:
                 )
             self.network.free(host, port, id, checked(request.primary))
             return
-        target, part = self._find(request, "SINK")
-        assert isinstance(target, Instance)
+        found, part = self._find(request, "SINK")
+        assert isinstance(found, Instance)
         if part == "peer":
-            self._connect(target, request.primary)
+            self._connect(found, request.primary)
         elif part == "free":
-            target.free.put(checked(request.primary))
+            found.free.put(checked(request.primary))
         else:
-            target.send(checked(request.primary))
+            found.send(checked(request.primary))
 
     def source(self, request: Request, ctx: Context) -> Response:
         target, part = self._find(request, "SOURCE")
@@ -197,7 +197,7 @@ class ChanScheme:
             if self._closed:
                 raise ChannelClosed("chan: is closed: its kernel was closed")
             self._open[target.uri] = target
-            if kind is Instance:
+            if isinstance(target, Instance):
                 self._instances[target.uri] = target
         return target
 
