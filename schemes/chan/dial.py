@@ -86,7 +86,7 @@ async def _dialled(net: Network, host: str, port: int, to: str) -> tuple[Conn, d
     except Rejected as e:
         raise ChanError(f"{where} refused the connection: {e}") from None
     except TRANSIENT as e:
-        raise ChanError(f"cannot reach {where}: {e or type(e).__name__}") from None
+        raise ChanError(f"cannot reach {where}: {str(e) or type(e).__name__}") from None
 
 
 async def _answer(net: Network, conn: Conn, host: str, port: int, to: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ an ``ERROR`` frame; the kernel and its other connections go on.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import hmac
 import logging
@@ -61,6 +62,7 @@ class Network:
         self.conns: set[Conn] = set()
         self.address_base: str | None = None  # chan://HOST:PORT/ once listening
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._calls: set[concurrent.futures.Future[Any]] = set()  # user threads waiting
         self._server: asyncio.Server | None = None
         self._stopping = False
         self.loop = asyncio.new_event_loop()
@@ -89,7 +91,14 @@ class Network:
         if self._stopping:
             coro.close()
             raise ChannelClosed("chan: is closed: its kernel was closed")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        self._calls.add(future)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:  # the kernel closed while we waited
+            raise ChannelClosed("chan: is closed: its kernel was closed") from None
+        finally:
+            self._calls.discard(future)
 
     def call_soon(self, fn: Callable[[], Any]) -> None:
         try:
@@ -132,6 +141,8 @@ class Network:
             self._server.close()
         for task in list(self._tasks):
             task.cancel()
+        for call in list(self._calls):  # a user's connect or send waiting on a silent peer
+            call.cancel()
         writers = [conn.writer for conn in self.conns]
         for conn in list(self.conns):
             conn.close()  # a transport writes what it holds before it closes
