@@ -18,6 +18,7 @@ import click
 
 from kernel import Kernel
 from kernel.cli import kernel_from_options
+from kernel.errors import KernelError
 
 from .address import normalize_id
 from .codec import decode
@@ -58,6 +59,10 @@ def _when(epoch: int | None) -> str:
     if epoch is None:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _table(rows: Sequence[Sequence[str]]) -> None:
@@ -130,11 +135,12 @@ def show_command(session_id: str, store: str | None, config: str | None) -> None
         click.echo("")
         table = [("KEY", "TYPE", "VALUE")]
         for key, kind, data in values:
-            value = decode(kind, data)
-            text = repr(value)
-            table.append(
-                (key, type(value).__name__, text if len(text) <= 60 else text[:57] + "...")
-            )
+            try:
+                value = decode(kind, data)
+            except KernelError as e:  # show the rest; the operator may end the session
+                table.append((key, "?", _clip(f"<{e}>")))
+                continue
+            table.append((key, type(value).__name__, _clip(repr(value))))
         _table(table)
 
 

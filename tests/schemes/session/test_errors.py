@@ -204,3 +204,39 @@ def test_a_failing_hook_does_not_undo_the_end(make_kernel):
         assert ctx.exists(uri) is False
     finally:
         k2.close()
+
+
+def _element(tag: str = "a", text: str | None = None):
+    import xml.etree.ElementTree as ET
+
+    el = ET.Element(tag)
+    el.text = text
+    return el
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: _element(text="x\x01y"),  # a control character XML cannot hold
+        lambda: _element("a b"),  # a tag with a space
+        lambda: _element(text="a\rb"),  # would read back as "a\nb"
+        lambda: {"doc": _element(text="x\x01y"), "blob": b"1"},  # inside a tagged container
+    ],
+)
+def test_xml_that_would_not_read_back_is_refused_and_writes_nothing(sctx, make):
+    uri = sctx.new("session:null")
+    with pytest.raises(UnsupportedRepresentation):
+        sctx.sink(uri + "+key@x", make())
+    assert sctx.exists(uri + "+key@x") is False
+    assert sctx.source(uri)["keys"] == []
+
+
+@pytest.mark.parametrize(
+    "kind, data",
+    [("x", b"<a>x\x01y</a>"), ("j", b"{not json"), ("t", b'["b", "abc"]'), ("t", b"[]")],
+)
+def test_a_stored_value_that_does_not_decode_is_a_kernel_error(sk, sctx, kind, data):
+    uri = sctx.new("session:null")
+    handler(sk).store.put(uri[len("session:") :], "bad", kind, data)
+    with pytest.raises(UnsupportedRepresentation, match="does not decode"):
+        sctx.source(uri + "+key@bad")
