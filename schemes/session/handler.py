@@ -15,7 +15,6 @@ that is already set leaves its value alone. Owners are set only by NEW's ``user`
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from kernel import Request, Response
 from kernel.errors import ConfigError, MalformedURI, VerbNotSupported
 
-from . import address
+from . import address, durations
 from .codec import decode, encode
 from .errors import (
     InvalidSessionId,
@@ -43,20 +42,6 @@ SWEEP_BATCH = 500
 _NEW_KEYS = frozenset({"user", "idle", "lifetime"})
 
 
-def _seconds(value: Any, what: str) -> int | None:
-    """A positive duration in whole seconds (rounded up), or None."""
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not value > 0
-        or math.isinf(value)
-    ):
-        raise ConfigError(f"{what} must be a positive number of seconds, not {value!r}")
-    return max(1, math.ceil(value))
-
-
 def _utf8(text: str) -> bool:
     try:
         text.encode()
@@ -71,12 +56,17 @@ class SessionScheme:
     def __init__(self, kernel: Any, config: Mapping[str, Any]) -> None:
         self.kernel = kernel
         self.clock: Callable[[], float] = kernel.clock
-        self.idle = _seconds(config["idle"], "session.idle") or 1800
-        self.lifetime = _seconds(config["lifetime"], "session.lifetime")
+        self.idle = durations.seconds(config["idle"], "session.idle")
+        lifetime = config["lifetime"]
+        self.lifetime = (
+            None if lifetime is None else durations.seconds(lifetime, "session.lifetime")
+        )
         self.max_sessions: int | None = config["max_sessions"]
         self.max_per_user: int | None = config["max_per_user"]
         self.evict = config["on_limit"] == "evict"
-        self.tombstone_ttl = math.ceil(config["tombstone_ttl"])
+        self.tombstone_ttl = durations.seconds(
+            config["tombstone_ttl"], "session.tombstone_ttl", True
+        )
         self.sweep_interval: float = config["sweep_interval"]
         self.store = Store(config["store"])
         self._open_lock = threading.Lock()
@@ -309,9 +299,12 @@ class SessionScheme:
             not isinstance(owner, str) or not 0 < len(owner) <= 255 or not _utf8(owner)
         ):
             raise ConfigError(f"session user must be a non-empty str up to 255 chars: {owner!r}")
-        idle = _seconds(primary.get("idle"), "session idle") or self.idle
-        lifetime = _seconds(primary.get("lifetime"), "session lifetime")
-        return owner, idle, lifetime if lifetime is not None else self.lifetime
+        idle, lifetime = primary.get("idle"), primary.get("lifetime")
+        return (
+            owner,
+            self.idle if idle is None else durations.seconds(idle, "session idle"),
+            self.lifetime if lifetime is None else durations.seconds(lifetime, "session lifetime"),
+        )
 
     # -- administration (evictor, CLI) -----------------------------------------------------
 

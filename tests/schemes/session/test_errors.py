@@ -15,6 +15,7 @@ from kernel.errors import (
     redact,
 )
 from schemes.session import InvalidSessionId, SessionExpired, UsernameMismatch
+from schemes.session.durations import MAX_SECONDS
 
 from .conftest import handler
 
@@ -118,6 +119,12 @@ def test_int_subclasses_are_refused_rather_than_changed(sctx):
         {"user": "\udc80"},
         {"lifetime": True},
         {"idle": float("nan")},
+        {"idle": float("inf")},
+        {"idle": 1e300},
+        {"lifetime": 1e19},
+        {"lifetime": 10**30},
+        {"lifetime": float("-inf")},
+        {"idle": MAX_SECONDS + 1},
     ],
 )
 def test_bad_new_options_create_nothing(sctx, sk, primary, recorder):
@@ -137,6 +144,15 @@ def test_bad_new_options_create_nothing(sctx, sk, primary, recorder):
         {"on_limit": "drop"},
         {"sweep_interval": -1},
         {"tombstone_ttl": -1},
+        {"tombstone_ttl": float("inf")},
+        {"tombstone_ttl": float("nan")},
+        {"sweep_interval": 1e300},
+        {"sweep_interval": float("inf")},
+        {"sweep_interval": float("nan")},
+        {"idle": 1e300},
+        {"idle": float("nan")},
+        {"lifetime": 10**30},
+        {"lifetime": MAX_SECONDS + 0.5},
         {"store": "not a url"},
         {"store": "mysql://x/y"},
         {"colour": "red"},
@@ -146,6 +162,17 @@ def test_bad_new_options_create_nothing(sctx, sk, primary, recorder):
 def test_bad_config_is_rejected(session):
     with pytest.raises(ConfigError):
         Kernel(config={"session": session}, load_entrypoints=False)
+
+
+def test_durations_up_to_ten_years_are_stored_and_kept(make_kernel, clock):
+    ctx = make_kernel(idle=MAX_SECONDS, tombstone_ttl=MAX_SECONDS).context()
+    uri = ctx.new("session:null", {"idle": MAX_SECONDS, "lifetime": MAX_SECONDS})
+    clock.advance(MAX_SECONDS - 1)
+    assert ctx.exists(uri)
+    ctx.delete(uri)
+    clock.advance(MAX_SECONDS - 1)
+    with pytest.raises(SessionExpired):  # still remembered as ended
+        ctx.source(uri)
 
 
 def test_verbs_that_make_no_sense(sctx):
