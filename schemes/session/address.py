@@ -62,8 +62,11 @@ def parse(uri: str) -> tuple[str | None, str | None]:
         key = unescape(value)
         if not key or len(key) > MAX_KEY:
             raise MalformedURI(f"a session key is 1 to {MAX_KEY} characters, not {len(key)}")
-        if not key.isprintable() and any(0xD800 <= ord(c) <= 0xDFFF for c in key):
-            raise MalformedURI("a session key must be valid Unicode (no lone surrogates)")
+        if not key.isprintable():
+            if "\x00" in key:  # PostgreSQL text cannot hold NUL; refuse it on every store
+                raise MalformedURI("a session key must not contain NUL (\\x00)")
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in key):
+                raise MalformedURI("a session key must be valid Unicode (no lone surrogates)")
     if base in ("null", ""):
         if key is not None:
             raise MalformedURI("session:null has no keys; NEW a session first")

@@ -296,9 +296,14 @@ class SessionScheme:
             )
         owner = primary.get("user")
         if owner is not None and (
-            not isinstance(owner, str) or not 0 < len(owner) <= 255 or not _utf8(owner)
+            not isinstance(owner, str)
+            or not 0 < len(owner) <= 255
+            or "\x00" in owner
+            or not _utf8(owner)
         ):
-            raise ConfigError(f"session user must be a non-empty str up to 255 chars: {owner!r}")
+            raise ConfigError(
+                f"session user must be a non-empty str up to 255 chars, without NUL: {owner!r}"
+            )
         idle, lifetime = primary.get("idle"), primary.get("lifetime")
         return (
             owner,

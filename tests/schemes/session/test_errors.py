@@ -14,7 +14,7 @@ from kernel.errors import (
     VerbNotSupported,
     redact,
 )
-from schemes.session import InvalidSessionId, SessionExpired, UsernameMismatch
+from schemes.session import InvalidSessionId, Session, SessionExpired, UsernameMismatch
 from schemes.session.durations import MAX_SECONDS
 
 from .conftest import handler
@@ -117,6 +117,7 @@ def test_int_subclasses_are_refused_rather_than_changed(sctx):
         {"idle": -1},
         {"idle": "5"},
         {"user": "\udc80"},
+        {"user": "al\x00ice"},
         {"lifetime": True},
         {"idle": float("nan")},
         {"idle": float("inf")},
@@ -173,6 +174,23 @@ def test_durations_up_to_ten_years_are_stored_and_kept(make_kernel, clock):
     clock.advance(MAX_SECONDS - 1)
     with pytest.raises(SessionExpired):  # still remembered as ended
         ctx.source(uri)
+
+
+def test_nul_in_a_key_is_malformed_on_every_store(sk, sctx):
+    uri = sctx.new("session:null")
+    h = sctx.source(uri, Session)
+    for call in (
+        lambda: sctx.sink(uri + "+key@a\x00b", 1),
+        lambda: sctx.new(uri + "+key@\x00"),
+        lambda: sctx.source(uri + "+key@a\x00b"),
+        lambda: sctx.exists(uri + "+key@a\x00b"),
+        lambda: sctx.delete(uri + "+key@a\x00b"),
+        lambda: h.__setitem__("a\x00b", 1),
+    ):
+        with pytest.raises(MalformedURI, match="NUL"):
+            call()
+    sctx.sink(uri + "+key@k", "still works")  # the store's connection was not lost
+    assert sctx.source(uri)["keys"] == ["k"]
 
 
 def test_verbs_that_make_no_sense(sctx):
