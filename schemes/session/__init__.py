@@ -16,6 +16,7 @@ from .errors import (
     InvalidSessionId,
     KeyNotSet,
     SessionExpired,
+    SessionStoreClosed,
     SessionStoreError,
     TooManySessions,
     UsernameMismatch,
@@ -32,6 +33,7 @@ __all__ = [
     "TooManySessions",
     "KeyNotSet",
     "SessionStoreError",
+    "SessionStoreClosed",
 ]
 
 _NUMBER = (int, float)

@@ -25,7 +25,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 
 from kernel.errors import ConfigError
 
-from .errors import SessionStoreError
+from .errors import SessionStoreClosed, SessionStoreError
 
 __all__ = ["Database", "Statement"]
 
@@ -167,7 +167,7 @@ class Database:
     def _connect(self) -> Any:
         with self._lock:
             if self._closed:
-                raise SessionStoreError("the session store is closed")
+                raise SessionStoreClosed("the session store is closed (its kernel has closed)")
         try:
             proxy = self.engine.raw_connection()
         except self.errors as e:

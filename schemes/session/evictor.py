@@ -53,5 +53,7 @@ class Evictor:
             try:
                 self._sweep()
             except Exception:  # the store may be briefly unreachable; try again next time
+                if self._stopping:  # the kernel closed under this sweep: nothing to report
+                    return
                 log.exception("session sweep failed; retrying in %s s", self._interval)
             self.sweeps += 1

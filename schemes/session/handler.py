@@ -28,6 +28,7 @@ from .errors import (
     InvalidSessionId,
     KeyNotSet,
     SessionExpired,
+    SessionStoreClosed,
     UsernameMismatch,
 )
 from .evictor import Evictor
@@ -71,6 +72,7 @@ class SessionScheme:
         self.store = Store(config["store"])
         self._open_lock = threading.Lock()
         self._ready = False
+        self._closed = False
         self._evictor: Evictor | None = None
         hook = kernel.hook
         self._on_created = (
@@ -80,10 +82,14 @@ class SessionScheme:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def _open(self) -> Store:
-        """Create the schema and start the evictor on first use."""
+    def _store(self) -> Store:
+        """The store, opened on first use; SessionStoreClosed once the kernel has closed."""
+        if self._ready:
+            return self.store
         with self._open_lock:
-            if not self._ready:
+            if self._closed:
+                raise SessionStoreClosed("the kernel is closed; create a new Kernel")
+            if not self._ready:  # first use: create the schema, start the evictor
                 self.store.open()
                 if self.sweep_interval > 0:
                     self._evictor = Evictor(self.sweep, self.sweep_interval)
@@ -98,7 +104,10 @@ class SessionScheme:
 
     def close(self) -> None:
         """Stop the evictor, then release the store (called by ``Kernel.close()``)."""
-        evictor, self._evictor = self._evictor, None
+        with self._open_lock:  # after this no request can open the store or start a thread
+            self._closed = True
+            self._ready = False
+            evictor, self._evictor = self._evictor, None
         if evictor is not None:
             evictor.stop()
         self.store.close()
@@ -150,7 +159,7 @@ class SessionScheme:
         sid, key = address.parse(request.uri)
         if sid is None:
             raise MalformedURI("SOURCE needs a session id: session:GUID or session:GUID+key@K")
-        store = self.store if self._ready else self._open()
+        store = self._store()
         now = self.clock()
         if key is None:
             owner, created, last, expires, idle, deadline = self._live_row(store, sid, request, now)
@@ -189,7 +198,7 @@ class SessionScheme:
         if sid is None or key is None:
             raise VerbNotSupported("SINK stores a key: session:GUID+key@K")
         kind, data = encode(request.primary)  # before anything is written
-        store = self.store if self._ready else self._open()
+        store = self._store()
         now = self.clock()
         _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
         store.put(sid, key, kind, data, self._touch_due(expires, idle, deadline, now))
@@ -203,7 +212,7 @@ class SessionScheme:
             return False
         if sid is None:
             return False
-        store = self.store if self._ready else self._open()
+        store = self._store()
         now = self.clock()
         if key is None:
             row = store.session(sid)
@@ -224,7 +233,7 @@ class SessionScheme:
         sid, key = address.parse(request.uri)
         if sid is None:
             raise MalformedURI("DELETE needs a session id: session:GUID or session:GUID+key@K")
-        store = self.store if self._ready else self._open()
+        store = self._store()
         now = self.clock()
         if key is not None:
             _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
@@ -245,7 +254,7 @@ class SessionScheme:
 
     def new(self, request: Request, ctx: Any) -> str:
         sid, key = address.parse(request.uri)
-        store = self.store if self._ready else self._open()
+        store = self._store()
         if sid is not None:
             if key is None:
                 raise MalformedURI(
@@ -316,7 +325,7 @@ class SessionScheme:
     def sweep(self, batch: int = SWEEP_BATCH, progress: Callable[[int], None] | None = None) -> int:
         """End every session expired by the kernel clock, ``batch`` at a time; fires
         ``roc_session_ended(reason="expired")`` for each. Returns how many ended."""
-        store = self.store if self._ready else self._open()
+        store = self._store()
         total = 0
         while True:
             ids = store.sweep(int(self.clock()), batch, self.tombstone_ttl)
@@ -333,17 +342,17 @@ class SessionScheme:
 
     def store_rows(self, limit: int) -> list[tuple[Any, ...]]:
         """``(id, user, created, last_access, expires, key count)``, most recent first."""
-        store = self.store if self._ready else self._open()
+        store = self._store()
         return store.listing(limit)
 
     def expired_count(self) -> int:
-        store = self.store if self._ready else self._open()
+        store = self._store()
         return store.count_expired(int(self.clock()))
 
     def describe(self, sid: str) -> tuple[Any, ...] | None:
         """``(user, created, last_access, expires, deadline, [(key, kind, data)])`` of a
         live session, for the operator (no owner check, no touch), or None."""
-        store = self.store if self._ready else self._open()
+        store = self._store()
         row = store.session(sid)
         if row is None or self.clock() >= row[3]:
             return None
@@ -352,7 +361,7 @@ class SessionScheme:
 
     def end(self, sid: str) -> str | None:
         """End a session as the operator (no owner check); the reason recorded or None."""
-        store = self.store if self._ready else self._open()
+        store = self._store()
         reason = store.end(sid, int(self.clock()), "deleted", self.tombstone_ttl)
         if reason is not None:
             self._ended(sid, reason)

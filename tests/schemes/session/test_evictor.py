@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import event
 
 from kernel import Kernel, hookimpl
-from schemes.session import SessionExpired
+from schemes.session import SessionExpired, SessionStoreClosed
 
 from .conftest import Recorder, handler
 
@@ -118,3 +119,46 @@ def test_hooks_fire_with_the_right_reason(make_kernel, clock, recorder):
     handler(k).sweep()
     assert recorder.created == [(a, "u"), (b, "u"), (c, None)]
     assert recorder.ended == [(a, "evicted"), (b, "deleted"), (c, "expired")]
+
+
+def _evictors() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "roc-session-evictor"}
+
+
+@pytest.mark.parametrize("used", [True, False])
+def test_a_closed_kernel_reopens_nothing_and_starts_no_thread(make_kernel, used):
+    before = _evictors()
+    k = make_kernel(sweep_interval=60)
+    ctx = k.context()
+    uri = ctx.new("session:null") if used else None
+    k.close()
+    assert _evictors() == before
+    for call in (
+        lambda: ctx.new("session:null"),
+        lambda: ctx.exists(uri or "session:" + "A" * 32),
+        lambda: handler(k).sweep(),
+    ):
+        with pytest.raises(SessionStoreClosed, match="closed"):
+            call()
+    assert handler(k).evictor is None and _evictors() == before
+
+
+def test_close_racing_the_first_use_leaks_no_thread(make_kernel):
+    """close() runs while the first request is inside the store's schema setup: it must
+    wait for it and then stop the evictor that setup starts (not miss it)."""
+    before = _evictors()
+    k = make_kernel(sweep_interval=60)
+    closer = threading.Thread(target=k.close)
+
+    def first_transaction(conn):  # inside the first request's store setup
+        closer.start()
+        closer.join(0.2)  # unfixed, close() finished here; fixed, it waits for the setup
+
+    event.listen(handler(k).store.db.engine, "begin", first_transaction, once=True)
+    try:
+        k.context().new("session:null")
+    except SessionStoreClosed:
+        pass
+    closer.join(10)
+    assert not closer.is_alive()
+    assert _evictors() == before and handler(k).evictor is None
