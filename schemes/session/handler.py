@@ -323,18 +323,19 @@ class SessionScheme:
     # -- administration (evictor, CLI) -----------------------------------------------------
 
     def sweep(self, batch: int = SWEEP_BATCH, progress: Callable[[int], None] | None = None) -> int:
-        """End every session expired by the kernel clock, ``batch`` at a time; fires
-        ``roc_session_ended(reason="expired")`` for each. Returns how many ended."""
+        """End every session expired by the kernel clock and purge every tombstone past
+        ``tombstone_ttl``, ``batch`` at a time; fires ``roc_session_ended(reason="expired")``
+        for each session ended. Returns how many ended."""
         store = self._store()
         total = 0
         while True:
-            ids = store.sweep(int(self.clock()), batch, self.tombstone_ttl)
+            ids, purged = store.sweep(int(self.clock()), batch, self.tombstone_ttl)
             for sid in ids:
                 self._ended(sid, "expired")
             total += len(ids)
             if progress is not None and ids:
                 progress(len(ids))
-            if len(ids) < batch:
+            if len(ids) < batch and purged < batch:  # both caught up
                 break
         if total:
             log.info("swept %d expired sessions", total)

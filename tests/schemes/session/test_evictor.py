@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from kernel import Kernel, hookimpl
-from schemes.session import SessionExpired, SessionStoreClosed
+from schemes.session import InvalidSessionId, SessionExpired, SessionStoreClosed
 
 from .conftest import Recorder, handler
 
@@ -162,3 +162,18 @@ def test_close_racing_the_first_use_leaks_no_thread(make_kernel):
     closer.join(10)
     assert not closer.is_alive()
     assert _evictors() == before and handler(k).evictor is None
+
+
+def test_one_sweep_purges_every_old_tombstone_under_delete_heavy_load(make_kernel, clock):
+    k = make_kernel(tombstone_ttl=100)
+    ctx = k.context()
+    uris = [ctx.new("session:null") for _ in range(3000)]
+    for uri in uris:
+        ctx.delete(uri)
+    store = handler(k).store
+    assert all(store.tombstone(uri[8:]) == "deleted" for uri in uris[::499])
+    clock.advance(101)
+    assert handler(k).sweep() == 0  # no session expired; 3,000 tombstones, 6 batches of them
+    assert [uri for uri in uris if store.tombstone(uri[8:]) is not None] == []
+    with pytest.raises(InvalidSessionId):  # forgotten: now an id this store never issued
+        ctx.source(uris[-1])
