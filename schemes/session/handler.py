@@ -203,21 +203,22 @@ class SessionScheme:
         _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
         store.put(sid, key, kind, data, self._touch_due(expires, idle, deadline, now))
 
-    def exists(self, request: Request, ctx: Any) -> bool:
+    def exists(self, request: Request, ctx: Any) -> Response:
+        """Never cacheable: the answer changes with the clock, not only with SINK/DELETE."""
         try:
             sid, key = address.parse(request.uri)
         except (InvalidSessionId, MalformedURI):
             if "+" in request.uri:
                 raise
-            return False
+            return Response(False, cacheable=False)
         if sid is None:
-            return False
+            return Response(False, cacheable=False)
         store = self._store()
         now = self.clock()
         if key is None:
             row = store.session(sid)
             if row is None or now >= row[3] or (row[0] is not None and row[0] != request.principal):
-                return False
+                return Response(False, cacheable=False)
             touch = self._touch_due(row[3], row[4], row[5], now)
         else:
             row = store.value(sid, key)
@@ -227,7 +228,7 @@ class SessionScheme:
             touch = self._touch_due(row[1], row[2], row[3], now)
         if touch is not None:
             store.touch(sid, *touch)
-        return key is None or row[4] is not None
+        return Response(key is None or row[4] is not None, cacheable=False)
 
     def delete(self, request: Request, ctx: Any) -> bool:
         sid, key = address.parse(request.uri)
