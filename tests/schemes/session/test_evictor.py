@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import event
 
 from kernel import Kernel, hookimpl
 from schemes.session import InvalidSessionId, SessionExpired, SessionStoreClosed
+from schemes.session.evictor import Evictor
 
 from .conftest import Recorder, handler
 
@@ -177,3 +179,22 @@ def test_one_sweep_purges_every_old_tombstone_under_delete_heavy_load(make_kerne
     assert [uri for uri in uris if store.tombstone(uri[8:]) is not None] == []
     with pytest.raises(InvalidSessionId):  # forgotten: now an id this store never issued
         ctx.source(uris[-1])
+
+
+def test_stop_waits_a_bounded_time_for_a_hung_sweep(caplog):
+    entered, release = threading.Event(), threading.Event()
+
+    def hung_sweep() -> int:  # a sweep stuck on the database
+        entered.set()
+        release.wait(10)
+        return 0
+
+    evictor = Evictor(hung_sweep, 3600)
+    evictor.start()
+    evictor.kick()
+    assert entered.wait(10)
+    with caplog.at_level(logging.WARNING, logger="schemes.session"):
+        assert evictor.stop(timeout=0.05) is False
+    assert "still sweeping" in caplog.text
+    release.set()
+    assert evictor.stop() is True and not evictor.alive
