@@ -31,11 +31,6 @@ def key_uri(sid: str, key: str) -> str:
     return f"session:{sid}+key@{escape(key)}"
 
 
-def short(sid: str) -> str:
-    """What logs may show of an id: never enough to use it."""
-    return sid[:6] + "…"
-
-
 def normalize_id(text: str) -> str:
     """A GUID or ``session:GUID`` (as operators type them) -> the GUID."""
     sid = text.strip()

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kernel import Request, Response
-from kernel.errors import ConfigError, MalformedURI, VerbNotSupported
+from kernel.errors import ConfigError, MalformedURI, VerbNotSupported, redact
 
 from . import address, durations
 from .codec import decode, encode
@@ -117,7 +117,7 @@ class SessionScheme:
             try:
                 self._on_ended(kernel=self.kernel, uri=address.session_uri(sid), reason=reason)
             except Exception:  # the session has ended regardless; one plugin must not stop
-                log.exception("roc_session_ended hook failed for %s", address.short(sid))
+                log.exception("roc_session_ended hook failed for %s", redact(sid))
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -249,7 +249,7 @@ class SessionScheme:
         reason = store.end(sid, int(now), "deleted", self.tombstone_ttl)
         if reason is None:  # someone else ended it first
             return False
-        log.debug("session %s ended: %s", address.short(sid), reason)
+        log.debug("session %s ended: %s", redact(sid), reason)
         self._ended(sid, reason)
         return reason == "deleted"
 
@@ -286,14 +286,14 @@ class SessionScheme:
             self.tombstone_ttl,
         )
         for victim in evicted:
-            log.info("session %s evicted to make room", address.short(victim))
+            log.info("session %s evicted to make room", redact(victim))
             self._ended(victim, "evicted")
         uri = address.session_uri(sid)
         if self._on_created is not None:
             try:
                 self._on_created(kernel=self.kernel, uri=uri, user=owner)
             except Exception:  # the session exists regardless
-                log.exception("roc_session_created hook failed for %s", address.short(sid))
+                log.exception("roc_session_created hook failed for %s", redact(sid))
         return uri
 
     def _new_options(self, primary: Any) -> tuple[str | None, int, int | None]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from kernel import Kernel
-from kernel.errors import ConfigError, KernelError
+from kernel.errors import ConfigError, KernelError, redact
 from schemes.session import SessionStoreClosed, SessionStoreError
 from schemes.session.schema import SCHEMA_VERSION
 
@@ -82,6 +82,7 @@ def test_logs_never_show_a_whole_session_id(make_kernel, clock, caplog):
     assert caplog.records  # something was logged
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not re.search(r"[0-9A-F]{32}", logged)
+    assert f"session {redact(uris[1][8:])} ended" in logged  # the kernel's 8-digit form
 
 
 def test_closing_the_store_leaves_a_connection_in_use_to_its_request(make_kernel):
