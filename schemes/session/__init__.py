@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from kernel import Option, hookimpl
-from kernel.config import non_negative, positive
+from kernel.config import positive
 
+from .durations import problem
 from .errors import (
     InvalidSessionId,
     KeyNotSet,
     SessionExpired,
+    SessionStoreClosed,
     SessionStoreError,
     TooManySessions,
     UsernameMismatch,
@@ -31,6 +33,7 @@ __all__ = [
     "TooManySessions",
     "KeyNotSet",
     "SessionStoreError",
+    "SessionStoreClosed",
 ]
 
 _NUMBER = (int, float)
@@ -40,8 +43,12 @@ def _on_limit(value: Any) -> str | None:
     return None if value in ("refuse", "evict") else "must be 'refuse' or 'evict'"
 
 
-def _finite_positive(value: Any) -> str | None:
-    return positive(value) or (None if value < float("inf") else "must be finite")
+def _duration(value: Any) -> str | None:
+    return problem(value)
+
+
+def _duration_or_zero(value: Any) -> str | None:
+    return problem(value, zero=True)
 
 
 @hookimpl
@@ -51,11 +58,9 @@ def roc_config() -> dict[str, dict[str, Option]]:
             "store": Option(
                 "sqlite://", str, "SQLAlchemy URL of the session store (default: in-memory SQLite)"
             ),
-            "idle": Option(
-                1800, _NUMBER, "seconds of inactivity that end a session", _finite_positive
-            ),
+            "idle": Option(1800, _NUMBER, "seconds of inactivity that end a session", _duration),
             "lifetime": Option(
-                None, _NUMBER, "absolute cap on a session's life, seconds", _finite_positive
+                None, _NUMBER, "absolute cap on a session's life, seconds", _duration
             ),
             "max_sessions": Option(None, int, "live sessions allowed in the store", positive),
             "max_per_user": Option(None, int, "live sessions allowed per user", positive),
@@ -66,10 +71,10 @@ def roc_config() -> dict[str, dict[str, Option]]:
                 _on_limit,
             ),
             "sweep_interval": Option(
-                60, _NUMBER, "seconds between evictor sweeps; 0 = off", non_negative
+                60, _NUMBER, "seconds between evictor sweeps; 0 = off", _duration_or_zero
             ),
             "tombstone_ttl": Option(
-                86400, _NUMBER, "seconds an ended id is remembered", non_negative
+                86400, _NUMBER, "seconds an ended id is remembered", _duration_or_zero
             ),
         }
     }

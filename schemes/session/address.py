@@ -31,11 +31,6 @@ def key_uri(sid: str, key: str) -> str:
     return f"session:{sid}+key@{escape(key)}"
 
 
-def short(sid: str) -> str:
-    """What logs may show of an id: never enough to use it."""
-    return sid[:6] + "…"
-
-
 def normalize_id(text: str) -> str:
     """A GUID or ``session:GUID`` (as operators type them) -> the GUID."""
     sid = text.strip()
@@ -62,8 +57,11 @@ def parse(uri: str) -> tuple[str | None, str | None]:
         key = unescape(value)
         if not key or len(key) > MAX_KEY:
             raise MalformedURI(f"a session key is 1 to {MAX_KEY} characters, not {len(key)}")
-        if not key.isprintable() and any(0xD800 <= ord(c) <= 0xDFFF for c in key):
-            raise MalformedURI("a session key must be valid Unicode (no lone surrogates)")
+        if not key.isprintable():
+            if "\x00" in key:  # PostgreSQL text cannot hold NUL; refuse it on every store
+                raise MalformedURI("a session key must not contain NUL (\\x00)")
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in key):
+                raise MalformedURI("a session key must be valid Unicode (no lone surrogates)")
     if base in ("null", ""):
         if key is not None:
             raise MalformedURI("session:null has no keys; NEW a session first")

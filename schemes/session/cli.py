@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import click
 
 from kernel import Kernel
 from kernel.cli import kernel_from_options
+from kernel.errors import KernelError
 
 from .address import normalize_id
 from .codec import decode
@@ -60,9 +61,24 @@ def _when(epoch: int | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
 
 
-def _table(rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _value(key: str, kind: str, data: bytes) -> tuple[str, str, str]:
+    """One row of ``show``'s key table: key, type, value (clipped)."""
+    try:
+        value = decode(kind, data)
+    except KernelError as e:  # show the rest; the operator may end the session
+        return key, "?", _clip(f"<{e}>")
+    return key, type(value).__name__, _clip(repr(value))
+
+
+def _table(header: Sequence[str] | None, rows: Iterable[Sequence[str]]) -> None:
+    """Print ``rows`` (under ``header``, if any) in columns padded to fit."""
+    table = ([header] if header else []) + list(rows)
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
@@ -87,20 +103,14 @@ def list_command(store: str | None, config: str | None, limit: int) -> None:
     if not rows:
         click.echo("no sessions")
         return
-    table = [("ID", "USER", "CREATED", "LAST ACCESS", "EXPIRES", "KEYS", "STATE")]
-    for sid, owner, created, last, expires, keys in rows:
-        table.append(
-            (
-                sid,
-                owner or "-",
-                _when(created),
-                _when(last),
-                _when(expires),
-                str(keys),
-                "live" if expires > now else "expired",
-            )
-        )
-    _table(table)
+    _table(
+        ("ID", "USER", "CREATED", "LAST ACCESS", "EXPIRES", "KEYS", "STATE"),
+        (
+            (sid, owner or "-", _when(created), _when(last), _when(expires), str(keys))
+            + ("live" if expires > now else "expired",)
+            for sid, owner, created, last, expires, keys in rows
+        ),
+    )
 
 
 @sessions.command("show")
@@ -116,6 +126,7 @@ def show_command(session_id: str, store: str | None, config: str | None) -> None
         raise InvalidSessionId(f"no live session {sid} in this store")
     owner, created, last, expires, deadline, values = info
     _table(
+        None,
         [
             ("id", sid),
             ("uri", f"session:{sid}"),
@@ -124,18 +135,11 @@ def show_command(session_id: str, store: str | None, config: str | None) -> None
             ("last access", _when(last)),
             ("expires", _when(expires)),
             ("lifetime ends", _when(deadline)),
-        ]
+        ],
     )
     if values:
         click.echo("")
-        table = [("KEY", "TYPE", "VALUE")]
-        for key, kind, data in values:
-            value = decode(kind, data)
-            text = repr(value)
-            table.append(
-                (key, type(value).__name__, text if len(text) <= 60 else text[:57] + "...")
-            )
-        _table(table)
+        _table(("KEY", "TYPE", "VALUE"), (_value(*row) for row in values))
 
 
 @sessions.command("end")

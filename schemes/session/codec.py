@@ -55,7 +55,19 @@ def _encode(value: Any) -> tuple[str, bytes]:
 
 
 def decode(kind: str, data: bytes) -> Any:
-    """The value :func:`encode` was given."""
+    """The value :func:`encode` was given; UnsupportedRepresentation if the stored bytes
+    do not decode (written by something else, or damaged), never a raw parser error."""
+    try:
+        return _decode(kind, data)
+    except UnsupportedRepresentation:
+        raise
+    except (ValueError, TypeError, LookupError, ET.ParseError, RecursionError) as e:
+        raise UnsupportedRepresentation(
+            f"stored value of kind {kind!r} does not decode: {type(e).__name__}: {e}"
+        ) from None
+
+
+def _decode(kind: str, data: bytes) -> Any:
     if kind == "j":
         return _loads(data)
     if kind == "b":
@@ -121,7 +133,17 @@ def _untag(value: Any) -> Any:
 
 
 def _xml(element: ET.Element) -> str:
+    """XML text that parses back to the same element: ElementTree writes whatever it is
+    given (control characters, a tag with a space, a bare comment), so check it here,
+    before anything is written, rather than fail on every later SOURCE."""
     if element.tail:  # the tail belongs to the parent, and would not parse on its own
         element = copy.copy(element)
         element.tail = None
-    return ET.tostring(element, encoding="unicode")
+    text = ET.tostring(element, encoding="unicode")
+    try:
+        same = ET.tostring(ET.fromstring(text), encoding="unicode") == text
+    except ET.ParseError:
+        same = False
+    if not same:
+        raise _refuse(element, " whose XML would not read back the same")
+    return text

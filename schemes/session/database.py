@@ -25,7 +25,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 
 from kernel.errors import ConfigError
 
-from .errors import SessionStoreError
+from .errors import SessionStoreClosed, SessionStoreError
 
 __all__ = ["Database", "Statement"]
 
@@ -153,10 +153,10 @@ class Database:
         """A DBAPI connection for this thread; give it back with release() or discard()."""
         if self._limit is not None:
             self._limit.acquire()
-        try:
-            return self._idle.pop()
-        except IndexError:
-            pass
+        with self._lock:  # never hand out a connection close() is closing
+            conn = self._idle.pop() if self._idle and not self._closed else None
+        if conn is not None:
+            return conn
         try:
             return self._connect()
         except BaseException:
@@ -167,7 +167,7 @@ class Database:
     def _connect(self) -> Any:
         with self._lock:
             if self._closed:
-                raise SessionStoreError("the session store is closed")
+                raise SessionStoreClosed("the session store is closed (its kernel has closed)")
         try:
             proxy = self.engine.raw_connection()
         except self.errors as e:
@@ -183,9 +183,25 @@ class Database:
         return conn
 
     def release(self, conn: Any) -> None:
-        self._idle.append(conn)
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._idle.append(conn)
+        if closed:  # the store closed while this was in use: close it now, not under a user
+            self._drop(conn)
         if self._limit is not None:
             self._limit.release()
+
+    def _drop(self, conn: Any) -> None:
+        with self._lock:
+            proxy = self._proxies.pop(id(conn), None)
+            last = not self._proxies
+        try:
+            if proxy is not None:
+                proxy.close()
+        finally:
+            if last:
+                self.engine.dispose()
 
     def discard(self, conn: Any) -> None:
         """Drop a connection that failed; a fresh one replaces it on demand. (An in-memory
@@ -232,13 +248,18 @@ class Database:
         return result
 
     def close(self) -> None:
+        """Close the idle connections now and each busy one when its request releases it
+        (closing a SQLite connection another thread is using can crash the process)."""
         with self._lock:
             self._closed = True
-            proxies, self._proxies = list(self._proxies.values()), {}
-            self._idle.clear()
+            idle, self._idle = self._idle, []
+            proxies = [self._proxies.pop(id(conn), None) for conn in idle]
+            busy = bool(self._proxies)
         for proxy in proxies:
             try:
-                proxy.close()
+                if proxy is not None:
+                    proxy.close()
             except Exception:  # closing a broken connection must not stop the rest
                 pass
-        self.engine.dispose()
+        if not busy:
+            self.engine.dispose()

@@ -8,6 +8,7 @@ catches them all.
     ├── SessionExpired          the session existed but has ended
     ├── TooManySessions         NEW beyond a limit with ``on_limit = "refuse"``
     ├── SessionStoreError       the database failed (locked too long, connection lost)
+    ├── SessionStoreClosed      the kernel has closed, and its session store with it
     ├── AccessDenied
     │   └── UsernameMismatch    the session has another owner
     └── ResourceNotFound
@@ -25,6 +26,7 @@ __all__ = [
     "TooManySessions",
     "KeyNotSet",
     "SessionStoreError",
+    "SessionStoreClosed",
 ]
 
 
@@ -52,3 +54,7 @@ class KeyNotSet(ResourceNotFound, KeyError):
 
 class SessionStoreError(KernelError):
     """The session database failed; the request may be retried."""
+
+
+class SessionStoreClosed(KernelError):
+    """A request reached ``session:`` after ``Kernel.close()``: nothing is reopened."""

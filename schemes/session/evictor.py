@@ -15,6 +15,8 @@ __all__ = ["Evictor"]
 
 log = logging.getLogger("schemes.session")
 
+STOP_TIMEOUT = 5.0
+
 
 class Evictor:
     """Calls ``sweep()`` every ``interval`` seconds on a daemon thread until stopped."""
@@ -38,11 +40,20 @@ class Evictor:
         """Sweep now rather than at the end of the current wait."""
         self._wake.set()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
+        """Ask the thread to end and wait up to ``timeout`` seconds for a sweep in progress
+        (a database may hang); False, logged, if it is still running: it is a daemon thread
+        and ends with the process."""
         self._stopping = True
         self._wake.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join()
+        thread = self._thread
+        if thread is threading.current_thread() or thread.ident is None:
+            return True
+        thread.join(timeout)
+        if thread.is_alive():
+            log.warning("session evictor still sweeping %s s after close; left to finish", timeout)
+            return False
+        return True
 
     def _run(self) -> None:
         while True:
@@ -53,5 +64,7 @@ class Evictor:
             try:
                 self._sweep()
             except Exception:  # the store may be briefly unreachable; try again next time
+                if self._stopping:  # the kernel closed under this sweep: nothing to report
+                    return
                 log.exception("session sweep failed; retrying in %s s", self._interval)
             self.sweeps += 1

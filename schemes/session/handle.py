@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
+from kernel.errors import redact
+
 from .address import key_uri, session_uri
 from .errors import SessionExpired
 
@@ -68,4 +70,4 @@ class Session(MutableMapping[str, Any]):
         return len(self.keys())
 
     def __repr__(self) -> str:
-        return f"<Session {self.id[:6]}… user={self.user!r}>"
+        return f"<Session {redact(self.id)} user={self.user!r}>"

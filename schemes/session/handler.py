@@ -15,20 +15,20 @@ that is already set leaves its value alone. Owners are set only by NEW's ``user`
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from kernel import Request, Response
-from kernel.errors import ConfigError, MalformedURI, VerbNotSupported
+from kernel.errors import ConfigError, MalformedURI, VerbNotSupported, redact
 
-from . import address
+from . import address, durations
 from .codec import decode, encode
 from .errors import (
     InvalidSessionId,
     KeyNotSet,
     SessionExpired,
+    SessionStoreClosed,
     UsernameMismatch,
 )
 from .evictor import Evictor
@@ -41,20 +41,6 @@ log = logging.getLogger("schemes.session")
 
 SWEEP_BATCH = 500
 _NEW_KEYS = frozenset({"user", "idle", "lifetime"})
-
-
-def _seconds(value: Any, what: str) -> int | None:
-    """A positive duration in whole seconds (rounded up), or None."""
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not value > 0
-        or math.isinf(value)
-    ):
-        raise ConfigError(f"{what} must be a positive number of seconds, not {value!r}")
-    return max(1, math.ceil(value))
 
 
 def _utf8(text: str) -> bool:
@@ -71,16 +57,22 @@ class SessionScheme:
     def __init__(self, kernel: Any, config: Mapping[str, Any]) -> None:
         self.kernel = kernel
         self.clock: Callable[[], float] = kernel.clock
-        self.idle = _seconds(config["idle"], "session.idle") or 1800
-        self.lifetime = _seconds(config["lifetime"], "session.lifetime")
+        self.idle = durations.seconds(config["idle"], "session.idle")
+        lifetime = config["lifetime"]
+        self.lifetime = (
+            None if lifetime is None else durations.seconds(lifetime, "session.lifetime")
+        )
         self.max_sessions: int | None = config["max_sessions"]
         self.max_per_user: int | None = config["max_per_user"]
         self.evict = config["on_limit"] == "evict"
-        self.tombstone_ttl = math.ceil(config["tombstone_ttl"])
+        self.tombstone_ttl = durations.seconds(
+            config["tombstone_ttl"], "session.tombstone_ttl", True
+        )
         self.sweep_interval: float = config["sweep_interval"]
         self.store = Store(config["store"])
         self._open_lock = threading.Lock()
         self._ready = False
+        self._closed = False
         self._evictor: Evictor | None = None
         hook = kernel.hook
         self._on_created = (
@@ -90,10 +82,14 @@ class SessionScheme:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def _open(self) -> Store:
-        """Create the schema and start the evictor on first use."""
+    def _store(self) -> Store:
+        """The store, opened on first use; SessionStoreClosed once the kernel has closed."""
+        if self._ready:
+            return self.store
         with self._open_lock:
-            if not self._ready:
+            if self._closed:
+                raise SessionStoreClosed("the kernel is closed; create a new Kernel")
+            if not self._ready:  # first use: create the schema, start the evictor
                 self.store.open()
                 if self.sweep_interval > 0:
                     self._evictor = Evictor(self.sweep, self.sweep_interval)
@@ -108,7 +104,10 @@ class SessionScheme:
 
     def close(self) -> None:
         """Stop the evictor, then release the store (called by ``Kernel.close()``)."""
-        evictor, self._evictor = self._evictor, None
+        with self._open_lock:  # after this no request can open the store or start a thread
+            self._closed = True
+            self._ready = False
+            evictor, self._evictor = self._evictor, None
         if evictor is not None:
             evictor.stop()
         self.store.close()
@@ -118,7 +117,7 @@ class SessionScheme:
             try:
                 self._on_ended(kernel=self.kernel, uri=address.session_uri(sid), reason=reason)
             except Exception:  # the session has ended regardless; one plugin must not stop
-                log.exception("roc_session_ended hook failed for %s", address.short(sid))
+                log.exception("roc_session_ended hook failed for %s", redact(sid))
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -160,7 +159,7 @@ class SessionScheme:
         sid, key = address.parse(request.uri)
         if sid is None:
             raise MalformedURI("SOURCE needs a session id: session:GUID or session:GUID+key@K")
-        store = self.store if self._ready else self._open()
+        store = self._store()
         now = self.clock()
         if key is None:
             owner, created, last, expires, idle, deadline = self._live_row(store, sid, request, now)
@@ -199,26 +198,27 @@ class SessionScheme:
         if sid is None or key is None:
             raise VerbNotSupported("SINK stores a key: session:GUID+key@K")
         kind, data = encode(request.primary)  # before anything is written
-        store = self.store if self._ready else self._open()
+        store = self._store()
         now = self.clock()
         _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
         store.put(sid, key, kind, data, self._touch_due(expires, idle, deadline, now))
 
-    def exists(self, request: Request, ctx: Any) -> bool:
+    def exists(self, request: Request, ctx: Any) -> Response:
+        """Never cacheable: the answer changes with the clock, not only with SINK/DELETE."""
         try:
             sid, key = address.parse(request.uri)
         except (InvalidSessionId, MalformedURI):
             if "+" in request.uri:
                 raise
-            return False
+            return Response(False, cacheable=False)
         if sid is None:
-            return False
-        store = self.store if self._ready else self._open()
+            return Response(False, cacheable=False)
+        store = self._store()
         now = self.clock()
         if key is None:
             row = store.session(sid)
             if row is None or now >= row[3] or (row[0] is not None and row[0] != request.principal):
-                return False
+                return Response(False, cacheable=False)
             touch = self._touch_due(row[3], row[4], row[5], now)
         else:
             row = store.value(sid, key)
@@ -228,13 +228,13 @@ class SessionScheme:
             touch = self._touch_due(row[1], row[2], row[3], now)
         if touch is not None:
             store.touch(sid, *touch)
-        return key is None or row[4] is not None
+        return Response(key is None or row[4] is not None, cacheable=False)
 
     def delete(self, request: Request, ctx: Any) -> bool:
         sid, key = address.parse(request.uri)
         if sid is None:
             raise MalformedURI("DELETE needs a session id: session:GUID or session:GUID+key@K")
-        store = self.store if self._ready else self._open()
+        store = self._store()
         now = self.clock()
         if key is not None:
             _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
@@ -249,13 +249,13 @@ class SessionScheme:
         reason = store.end(sid, int(now), "deleted", self.tombstone_ttl)
         if reason is None:  # someone else ended it first
             return False
-        log.debug("session %s ended: %s", address.short(sid), reason)
+        log.debug("session %s ended: %s", redact(sid), reason)
         self._ended(sid, reason)
         return reason == "deleted"
 
     def new(self, request: Request, ctx: Any) -> str:
         sid, key = address.parse(request.uri)
-        store = self.store if self._ready else self._open()
+        store = self._store()
         if sid is not None:
             if key is None:
                 raise MalformedURI(
@@ -286,14 +286,14 @@ class SessionScheme:
             self.tombstone_ttl,
         )
         for victim in evicted:
-            log.info("session %s evicted to make room", address.short(victim))
+            log.info("session %s evicted to make room", redact(victim))
             self._ended(victim, "evicted")
         uri = address.session_uri(sid)
         if self._on_created is not None:
             try:
                 self._on_created(kernel=self.kernel, uri=uri, user=owner)
             except Exception:  # the session exists regardless
-                log.exception("roc_session_created hook failed for %s", address.short(sid))
+                log.exception("roc_session_created hook failed for %s", redact(sid))
         return uri
 
     def _new_options(self, primary: Any) -> tuple[str | None, int, int | None]:
@@ -306,28 +306,37 @@ class SessionScheme:
             )
         owner = primary.get("user")
         if owner is not None and (
-            not isinstance(owner, str) or not 0 < len(owner) <= 255 or not _utf8(owner)
+            not isinstance(owner, str)
+            or not 0 < len(owner) <= 255
+            or "\x00" in owner
+            or not _utf8(owner)
         ):
-            raise ConfigError(f"session user must be a non-empty str up to 255 chars: {owner!r}")
-        idle = _seconds(primary.get("idle"), "session idle") or self.idle
-        lifetime = _seconds(primary.get("lifetime"), "session lifetime")
-        return owner, idle, lifetime if lifetime is not None else self.lifetime
+            raise ConfigError(
+                f"session user must be a non-empty str up to 255 chars, without NUL: {owner!r}"
+            )
+        idle, lifetime = primary.get("idle"), primary.get("lifetime")
+        return (
+            owner,
+            self.idle if idle is None else durations.seconds(idle, "session idle"),
+            self.lifetime if lifetime is None else durations.seconds(lifetime, "session lifetime"),
+        )
 
     # -- administration (evictor, CLI) -----------------------------------------------------
 
     def sweep(self, batch: int = SWEEP_BATCH, progress: Callable[[int], None] | None = None) -> int:
-        """End every session expired by the kernel clock, ``batch`` at a time; fires
-        ``roc_session_ended(reason="expired")`` for each. Returns how many ended."""
-        store = self.store if self._ready else self._open()
+        """End every session expired by the kernel clock and purge every tombstone past
+        ``tombstone_ttl``, ``batch`` at a time; fires ``roc_session_ended(reason="expired")``
+        for each session ended. Returns how many ended."""
+        store = self._store()
         total = 0
         while True:
-            ids = store.sweep(int(self.clock()), batch, self.tombstone_ttl)
+            ids, purged = store.sweep(int(self.clock()), batch, self.tombstone_ttl)
             for sid in ids:
                 self._ended(sid, "expired")
             total += len(ids)
             if progress is not None and ids:
                 progress(len(ids))
-            if len(ids) < batch:
+            if len(ids) < batch and purged < batch:  # both caught up
                 break
         if total:
             log.info("swept %d expired sessions", total)
@@ -335,17 +344,17 @@ class SessionScheme:
 
     def store_rows(self, limit: int) -> list[tuple[Any, ...]]:
         """``(id, user, created, last_access, expires, key count)``, most recent first."""
-        store = self.store if self._ready else self._open()
+        store = self._store()
         return store.listing(limit)
 
     def expired_count(self) -> int:
-        store = self.store if self._ready else self._open()
+        store = self._store()
         return store.count_expired(int(self.clock()))
 
     def describe(self, sid: str) -> tuple[Any, ...] | None:
         """``(user, created, last_access, expires, deadline, [(key, kind, data)])`` of a
         live session, for the operator (no owner check, no touch), or None."""
-        store = self.store if self._ready else self._open()
+        store = self._store()
         row = store.session(sid)
         if row is None or self.clock() >= row[3]:
             return None
@@ -354,7 +363,7 @@ class SessionScheme:
 
     def end(self, sid: str) -> str | None:
         """End a session as the operator (no owner check); the reason recorded or None."""
-        store = self.store if self._ready else self._open()
+        store = self._store()
         reason = store.end(sid, int(self.clock()), "deleted", self.tombstone_ttl)
         if reason is not None:
             self._ended(sid, reason)

@@ -371,12 +371,12 @@ class Store:
 
         return db.run(lambda c: db.transaction(c, end))
 
-    def sweep(self, now: int, batch: int, tombstone_ttl: int) -> list[str]:
+    def sweep(self, now: int, batch: int, tombstone_ttl: int) -> tuple[list[str], int]:
         """End up to ``batch`` expired sessions and purge up to ``batch`` old tombstones in
-        one short transaction; returns the ids ended."""
+        one short transaction; returns the ids ended and how many tombstones went."""
         db = self.db
 
-        def sweep(conn: Any) -> list[str]:
+        def sweep(conn: Any) -> tuple[list[str], int]:
             ids = [r[0] for r in conn.execute(self._sweep.sql, self._sweep.args((now, batch)))]
             if ids:
                 purge = now + tombstone_ttl
@@ -384,8 +384,8 @@ class Store:
                 conn.cursor().executemany(
                     st.sql, [st.args((sid, now, "expired", purge)) for sid in ids]
                 )
-            conn.execute(self._purge.sql, self._purge.args((now, batch)))
-            return ids
+            purged = conn.execute(self._purge.sql, self._purge.args((now, batch))).rowcount
+            return ids, purged
 
         return db.run(lambda c: db.transaction(c, sweep))
 

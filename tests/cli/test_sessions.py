@@ -77,6 +77,19 @@ def test_show_accepts_either_id_form(url):
         assert "bytes" in result.output and "..." in result.output
 
 
+def test_show_of_a_value_that_does_not_decode_still_shows_the_rest(url):
+    (uri,) = make(url)
+    config = {"session": {"store": url, "sweep_interval": 0}}
+    with Kernel(config=config, load_entrypoints=False) as k:
+        k.schemes["session"].obj.store.put(uri[8:], "doc", "x", b"<a>x\x01y</a>")
+    result = roc("sessions", "show", uri, "--store", url)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None and "Traceback" not in result.output
+    doc = next(line for line in result.output.splitlines() if line.startswith("doc "))
+    assert "does not decode" in doc
+    assert "[1, 2, 3]" in result.output
+
+
 def test_end_ends_the_session_for_every_owner(url):
     (uri,) = make(url, user="carol")
     result = roc("sessions", "end", uri, "--store", url)

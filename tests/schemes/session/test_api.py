@@ -18,6 +18,7 @@ def test_all_is_the_public_api():
             "TooManySessions",
             "KeyNotSet",
             "SessionStoreError",
+            "SessionStoreClosed",
         ]
     )
     for name in session.__all__:

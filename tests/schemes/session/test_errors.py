@@ -14,7 +14,8 @@ from kernel.errors import (
     VerbNotSupported,
     redact,
 )
-from schemes.session import InvalidSessionId, SessionExpired, UsernameMismatch
+from schemes.session import InvalidSessionId, Session, SessionExpired, UsernameMismatch
+from schemes.session.durations import MAX_SECONDS
 
 from .conftest import handler
 
@@ -116,8 +117,15 @@ def test_int_subclasses_are_refused_rather_than_changed(sctx):
         {"idle": -1},
         {"idle": "5"},
         {"user": "\udc80"},
+        {"user": "al\x00ice"},
         {"lifetime": True},
         {"idle": float("nan")},
+        {"idle": float("inf")},
+        {"idle": 1e300},
+        {"lifetime": 1e19},
+        {"lifetime": 10**30},
+        {"lifetime": float("-inf")},
+        {"idle": MAX_SECONDS + 1},
     ],
 )
 def test_bad_new_options_create_nothing(sctx, sk, primary, recorder):
@@ -137,6 +145,15 @@ def test_bad_new_options_create_nothing(sctx, sk, primary, recorder):
         {"on_limit": "drop"},
         {"sweep_interval": -1},
         {"tombstone_ttl": -1},
+        {"tombstone_ttl": float("inf")},
+        {"tombstone_ttl": float("nan")},
+        {"sweep_interval": 1e300},
+        {"sweep_interval": float("inf")},
+        {"sweep_interval": float("nan")},
+        {"idle": 1e300},
+        {"idle": float("nan")},
+        {"lifetime": 10**30},
+        {"lifetime": MAX_SECONDS + 0.5},
         {"store": "not a url"},
         {"store": "mysql://x/y"},
         {"colour": "red"},
@@ -146,6 +163,34 @@ def test_bad_new_options_create_nothing(sctx, sk, primary, recorder):
 def test_bad_config_is_rejected(session):
     with pytest.raises(ConfigError):
         Kernel(config={"session": session}, load_entrypoints=False)
+
+
+def test_durations_up_to_ten_years_are_stored_and_kept(make_kernel, clock):
+    ctx = make_kernel(idle=MAX_SECONDS, tombstone_ttl=MAX_SECONDS).context()
+    uri = ctx.new("session:null", {"idle": MAX_SECONDS, "lifetime": MAX_SECONDS})
+    clock.advance(MAX_SECONDS - 1)
+    assert ctx.exists(uri)
+    ctx.delete(uri)
+    clock.advance(MAX_SECONDS - 1)
+    with pytest.raises(SessionExpired):  # still remembered as ended
+        ctx.source(uri)
+
+
+def test_nul_in_a_key_is_malformed_on_every_store(sk, sctx):
+    uri = sctx.new("session:null")
+    h = sctx.source(uri, Session)
+    for call in (
+        lambda: sctx.sink(uri + "+key@a\x00b", 1),
+        lambda: sctx.new(uri + "+key@\x00"),
+        lambda: sctx.source(uri + "+key@a\x00b"),
+        lambda: sctx.exists(uri + "+key@a\x00b"),
+        lambda: sctx.delete(uri + "+key@a\x00b"),
+        lambda: h.__setitem__("a\x00b", 1),
+    ):
+        with pytest.raises(MalformedURI, match="NUL"):
+            call()
+    sctx.sink(uri + "+key@k", "still works")  # the store's connection was not lost
+    assert sctx.source(uri)["keys"] == ["k"]
 
 
 def test_verbs_that_make_no_sense(sctx):
@@ -204,3 +249,39 @@ def test_a_failing_hook_does_not_undo_the_end(make_kernel):
         assert ctx.exists(uri) is False
     finally:
         k2.close()
+
+
+def _element(tag: str = "a", text: str | None = None):
+    import xml.etree.ElementTree as ET
+
+    el = ET.Element(tag)
+    el.text = text
+    return el
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: _element(text="x\x01y"),  # a control character XML cannot hold
+        lambda: _element("a b"),  # a tag with a space
+        lambda: _element(text="a\rb"),  # would read back as "a\nb"
+        lambda: {"doc": _element(text="x\x01y"), "blob": b"1"},  # inside a tagged container
+    ],
+)
+def test_xml_that_would_not_read_back_is_refused_and_writes_nothing(sctx, make):
+    uri = sctx.new("session:null")
+    with pytest.raises(UnsupportedRepresentation):
+        sctx.sink(uri + "+key@x", make())
+    assert sctx.exists(uri + "+key@x") is False
+    assert sctx.source(uri)["keys"] == []
+
+
+@pytest.mark.parametrize(
+    "kind, data",
+    [("x", b"<a>x\x01y</a>"), ("j", b"{not json"), ("t", b'["b", "abc"]'), ("t", b"[]")],
+)
+def test_a_stored_value_that_does_not_decode_is_a_kernel_error(sk, sctx, kind, data):
+    uri = sctx.new("session:null")
+    handler(sk).store.put(uri[len("session:") :], "bad", kind, data)
+    with pytest.raises(UnsupportedRepresentation, match="does not decode"):
+        sctx.source(uri + "+key@bad")

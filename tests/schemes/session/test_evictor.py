@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import pytest
+from sqlalchemy import event
 
 from kernel import Kernel, hookimpl
-from schemes.session import SessionExpired
+from schemes.session import InvalidSessionId, SessionExpired, SessionStoreClosed
+from schemes.session.evictor import Evictor
 
 from .conftest import Recorder, handler
 
@@ -118,3 +121,80 @@ def test_hooks_fire_with_the_right_reason(make_kernel, clock, recorder):
     handler(k).sweep()
     assert recorder.created == [(a, "u"), (b, "u"), (c, None)]
     assert recorder.ended == [(a, "evicted"), (b, "deleted"), (c, "expired")]
+
+
+def _evictors() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "roc-session-evictor"}
+
+
+@pytest.mark.parametrize("used", [True, False])
+def test_a_closed_kernel_reopens_nothing_and_starts_no_thread(make_kernel, used):
+    before = _evictors()
+    k = make_kernel(sweep_interval=60)
+    ctx = k.context()
+    uri = ctx.new("session:null") if used else None
+    k.close()
+    assert _evictors() == before
+    for call in (
+        lambda: ctx.new("session:null"),
+        lambda: ctx.exists(uri or "session:" + "A" * 32),
+        lambda: handler(k).sweep(),
+    ):
+        with pytest.raises(SessionStoreClosed, match="closed"):
+            call()
+    assert handler(k).evictor is None and _evictors() == before
+
+
+def test_close_racing_the_first_use_leaks_no_thread(make_kernel):
+    """close() runs while the first request is inside the store's schema setup: it must
+    wait for it and then stop the evictor that setup starts (not miss it)."""
+    before = _evictors()
+    k = make_kernel(sweep_interval=60)
+    closer = threading.Thread(target=k.close)
+
+    def first_transaction(conn):  # inside the first request's store setup
+        closer.start()
+        closer.join(0.2)  # unfixed, close() finished here; fixed, it waits for the setup
+
+    event.listen(handler(k).store.db.engine, "begin", first_transaction, once=True)
+    try:
+        k.context().new("session:null")
+    except SessionStoreClosed:
+        pass
+    closer.join(10)
+    assert not closer.is_alive()
+    assert _evictors() == before and handler(k).evictor is None
+
+
+def test_one_sweep_purges_every_old_tombstone_under_delete_heavy_load(make_kernel, clock):
+    k = make_kernel(tombstone_ttl=100)
+    ctx = k.context()
+    uris = [ctx.new("session:null") for _ in range(3000)]
+    for uri in uris:
+        ctx.delete(uri)
+    store = handler(k).store
+    assert all(store.tombstone(uri[8:]) == "deleted" for uri in uris[::499])
+    clock.advance(101)
+    assert handler(k).sweep() == 0  # no session expired; 3,000 tombstones, 6 batches of them
+    assert [uri for uri in uris if store.tombstone(uri[8:]) is not None] == []
+    with pytest.raises(InvalidSessionId):  # forgotten: now an id this store never issued
+        ctx.source(uris[-1])
+
+
+def test_stop_waits_a_bounded_time_for_a_hung_sweep(caplog):
+    entered, release = threading.Event(), threading.Event()
+
+    def hung_sweep() -> int:  # a sweep stuck on the database
+        entered.set()
+        release.wait(10)
+        return 0
+
+    evictor = Evictor(hung_sweep, 3600)
+    evictor.start()
+    evictor.kick()
+    assert entered.wait(10)
+    with caplog.at_level(logging.WARNING, logger="schemes.session"):
+        assert evictor.stop(timeout=0.05) is False
+    assert "still sweeping" in caplog.text
+    release.set()
+    assert evictor.stop() is True and not evictor.alive

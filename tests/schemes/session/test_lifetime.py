@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from schemes.session import InvalidSessionId, SessionExpired
+from schemes.session import InvalidSessionId, KeyNotSet, SessionExpired
 
 from .conftest import handler
 
@@ -38,7 +38,7 @@ def test_every_access_touches(make_kernel, clock, touch):
         "exists": lambda: ctx.exists(uri),
         "exists_key": lambda: ctx.exists(uri + "+key@k"),
         "delete_key": lambda: ctx.delete(uri + "+key@k"),
-        "source_key": lambda: ctx.exists(uri + "+key@k"),
+        "source_key": lambda: pytest.raises(KeyNotSet, ctx.source, uri + "+key@k"),
     }[touch]()
     clock.advance(80)  # 160 s after creation, 80 s after the touch
     assert ctx.exists(uri)

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from kernel import Kernel
-from kernel.errors import ConfigError, KernelError
-from schemes.session import SessionStoreError
+from kernel.errors import ConfigError, KernelError, redact
+from schemes.session import SessionStoreClosed, SessionStoreError
 from schemes.session.schema import SCHEMA_VERSION
 
 from .conftest import handler
@@ -82,3 +82,19 @@ def test_logs_never_show_a_whole_session_id(make_kernel, clock, caplog):
     assert caplog.records  # something was logged
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not re.search(r"[0-9A-F]{32}", logged)
+    assert f"session {redact(uris[1][8:])} ended" in logged  # the kernel's 8-digit form
+
+
+def test_closing_the_store_leaves_a_connection_in_use_to_its_request(make_kernel):
+    """Kernel.close() while a request holds a connection: the request finishes on it, and
+    the connection is closed when it is given back (closing a SQLite connection under
+    another thread can crash the process)."""
+    k = make_kernel()
+    k.context().new("session:null")
+    db = handler(k).store.db
+    conn = db.acquire()
+    k.close()
+    assert conn.execute("SELECT 1").fetchone()[0] == 1
+    db.release(conn)
+    with pytest.raises(SessionStoreClosed):
+        db.acquire()

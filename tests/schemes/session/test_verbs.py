@@ -169,6 +169,30 @@ def test_request_gives_uncacheable_responses(sctx):
     assert response.representation == [1] and response.cacheable is False
 
 
+@pytest.mark.parametrize(
+    "verb, suffix, answer",
+    [
+        (Verb.EXISTS, "", True),
+        (Verb.EXISTS, "+key@k", True),
+        (Verb.EXISTS, "+key@unset", False),
+        (Verb.SOURCE, "", None),
+        (Verb.SOURCE, "+key@k", [1]),
+    ],
+)
+def test_answers_that_change_with_the_clock_are_never_cacheable(sctx, verb, suffix, answer):
+    uri = sctx.new("session:null")
+    sctx.sink(uri + "+key@k", [1])
+    response = sctx.request(Request(verb, uri + suffix))
+    assert response.cacheable is False
+    assert answer is None or response.representation == answer
+
+
+@pytest.mark.parametrize("uri", ["session:" + "A" * 32, "session:nope", "session:null"])
+def test_exists_false_is_never_cacheable_either(sctx, uri):
+    response = sctx.request(Request(Verb.EXISTS, uri))
+    assert response.representation is False and response.cacheable is False
+
+
 def test_meta_lists_the_verbs(sctx):
     meta = sctx.meta("session:null")
     assert set(meta["verbs"]) >= {"SOURCE", "SINK", "EXISTS", "DELETE", "NEW"}
