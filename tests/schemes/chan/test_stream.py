@@ -144,22 +144,19 @@ def test_closing_the_kernel_wakes_coroutines(clock):
     ctx.sink(f"{a}/peer", b)
 
     async def main():
-        waiting = asyncio.Event()
-
         async def drain(stream):
             items = []
-            waiting.set()
             async for item in stream:
                 items.append(item)
             return items
 
-        tasks = [
-            asyncio.create_task(drain(ctx.source(f"{x}/{p}")))
-            for x in (a, b)
-            for p in ("messages", "free")
-        ]
-        await waiting.wait()
-        await asyncio.sleep(0)  # let every task reach its await
+        streams = [ctx.source(f"{x}/{p}") for x in (a, b) for p in ("messages", "free")]
+        tasks = [asyncio.create_task(drain(stream)) for stream in streams]
+        for _ in range(1000):  # bounded: until every reader is parked waiting for an item
+            if all(stream._waiters for stream in streams):
+                break
+            await asyncio.sleep(0)
+        assert all(stream._waiters for stream in streams)
         closer = threading.Thread(target=kernel.close)  # from another thread
         closer.start()
         results = await asyncio.wait_for(asyncio.gather(*tasks), WAIT)
