@@ -4,16 +4,16 @@ Each sample adds 10,000 expired sessions (one value each, untimed) to a store th
 holds N live ones, then times one full sweep of them: N = 10,000 (the baseline) against
 N = 100,000 and N = 1,000,000. The big tables are built with bulk inserts.
 
-Session ids are 128 random bits, so expired sessions sit on random pages of the id index:
-among 10,000 live they share few pages, among 100,000 or more nearly every one dirties a
-page of its own. Past that point the cost stops growing with N (compare 100k with 1M).
+Session ids are 128 random bits, so ending a session touches a random page of the id
+index (and of the tombstones): among 10,000 live they share few pages, among 1,000,000
+nearly every one dirties a page of its own. Sessions and values are stored in creation
+order, so the rest of a sweep touches neighbouring pages at any N.
 
-In ``session-evict`` all 10,000 expire in the same second and only they hold values, so
-(with tables clustered on the id) the expiry index orders them by id and each batch of the
-sweep deletes a run of neighbouring ids: a locality real stores do not have, which flatters
-the 10k baseline most. ``session-evict-spread`` is closer to a real store: every live
-session holds a value too, and the 10,000 expire one a second in creation order (as
-sessions created over time do), so each batch ends sessions scattered over all the ids.
+In ``session-evict`` all 10,000 expire in the same second and only they hold values.
+``session-evict-spread`` is closer to a real store: every live session holds a value too,
+and the 10,000 expire one a second in creation order, as sessions created over time do.
+(With schema 1's tables clustered on the id, same-second expiry made each sweep batch a
+run of neighbouring ids, a locality real stores lack: it flattered that 10k baseline.)
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ LIVE_BIG = 1_000_000
 LIVE_MID = 100_000
 LIVE_SMALL = 10_000
 VALUE_SQL = (
-    "INSERT INTO roc_session_value (session_id, key, kind, data) "
-    "SELECT id, 'cart', 'j', ? FROM roc_session WHERE id = ?"
+    "INSERT INTO roc_session_value (session_seq, key, kind, data) "
+    "SELECT seq, 'cart', 'j', ? FROM roc_session WHERE id = ?"
 )
 
 
