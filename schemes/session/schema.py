@@ -2,12 +2,16 @@
 
 Times are integer epoch seconds. ``expires`` is the moment the session ends unless it is
 touched (already capped by ``deadline``, the lifetime limit), and is indexed: checks and
-the evictor read it. Values reference their session with ``ON DELETE CASCADE``, so ending
-a session is one delete, and a value can never outlive its session (a write racing an end
-fails on the foreign key instead). On SQLite the tables are ``WITHOUT ROWID`` (clustered on
-their random ids: one B-tree per table instead of two) and the owner index is partial, so
-creating an anonymous session writes as few pages as it can. A tombstone remembers an
-ended id for a while, so ``SessionExpired`` and ``InvalidSessionId`` can be told apart.
+the evictor read it. A session's row key ``seq`` counts up in creation order (on SQLite it
+is the rowid) and its public random id sits in a unique index; values are keyed by
+``(session_seq, key)``. So sessions that expire around the same time, and their values,
+sit on neighbouring pages, and sweeping them touches the big tables in order: only the id
+index and the tombstones are touched at random. Values reference their session with
+``ON DELETE CASCADE``, so ending a session is one delete, and a value can never outlive
+its session (a write racing an end finds no session row, or fails on the foreign key).
+The owner index is partial, so creating an anonymous session writes as few pages as it
+can. A tombstone remembers an ended id for a while, so ``SessionExpired`` and
+``InvalidSessionId`` can be told apart.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = ["SCHEMA_VERSION", "Base", "SessionRow", "ValueRow", "Tombstone", "SchemaVersion"]
 
 #: Bumped whenever the tables change; a store records the version it was created with.
-SCHEMA_VERSION = 1
+#: 2: sessions keyed by a creation-order integer, values by (session_seq, key).
+SCHEMA_VERSION = 2
+
+#: BIGINT (BIGSERIAL as a key) on PostgreSQL; on SQLite INTEGER, so the key is the rowid.
+RowKey = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -28,7 +36,8 @@ class Base(DeclarativeBase):
 class SessionRow(Base):
     __tablename__ = "roc_session"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(RowKey, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
     owner: Mapped[str | None] = mapped_column(String(255))
     created: Mapped[int] = mapped_column(BigInteger)
     last_access: Mapped[int] = mapped_column(BigInteger)
@@ -45,15 +54,14 @@ class SessionRow(Base):
             sqlite_where=text("owner IS NOT NULL"),
             postgresql_where=text("owner IS NOT NULL"),
         ),
-        {"sqlite_with_rowid": False},
     )
 
 
 class ValueRow(Base):
     __tablename__ = "roc_session_value"
 
-    session_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("roc_session.id", ondelete="CASCADE"), primary_key=True
+    session_seq: Mapped[int] = mapped_column(
+        RowKey, ForeignKey("roc_session.seq", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     kind: Mapped[str] = mapped_column(String(1))

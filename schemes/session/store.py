@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kernel.errors import ConfigError
@@ -47,17 +47,25 @@ class Store:
             ),
             "sid",
         )
+        the_key = and_(V.session_seq == S.seq, V.key == _p("key"))
         self._value = st(
             select(S.owner, S.expires, S.idle, S.deadline, V.kind, V.data)
-            .select_from(SESSIONS.outerjoin(VALUES, and_(V.session_id == S.id, V.key == _p("key"))))
+            .select_from(SESSIONS.outerjoin(VALUES, the_key))
             .where(S.id == _p("sid")),
             "sid",
             "key",
         )
+        of_session = SESSIONS.join(VALUES, V.session_seq == S.seq)
         self._values = st(
-            select(V.key, V.kind, V.data).where(V.session_id == _p("sid")).order_by(V.key), "sid"
+            select(V.key, V.kind, V.data)
+            .select_from(of_session)
+            .where(S.id == _p("sid"))
+            .order_by(V.key),
+            "sid",
         )
-        self._keys = st(select(V.key).where(V.session_id == _p("sid")).order_by(V.key), "sid")
+        self._keys = st(
+            select(V.key).select_from(of_session).where(S.id == _p("sid")).order_by(V.key), "sid"
+        )
         self._touch = st(
             update(SESSIONS)
             .where(S.id == _p("sid"), S.expires < _p("new_expires"))
@@ -66,12 +74,19 @@ class Store:
             "now",
             "new_expires",
         )
-        ins = upsert_insert(VALUES).values(
-            session_id=_p("sid"), key=_p("key"), kind=_p("kind"), data=_p("data")
+        # the session's row key is looked up in the same statement: no session row, no write
+        ins = upsert_insert(VALUES).from_select(
+            [V.session_seq, V.key, V.kind, V.data],
+            select(
+                S.seq,
+                bindparam("key", type_=V.key.type),
+                bindparam("kind", type_=V.kind.type),
+                bindparam("data", type_=V.data.type),
+            ).where(S.id == _p("sid")),
         )
         self._put = st(
             ins.on_conflict_do_update(
-                index_elements=[V.session_id, V.key],
+                index_elements=[V.session_seq, V.key],
                 set_={"kind": ins.excluded.kind, "data": ins.excluded.data},
             ),
             "sid",
@@ -80,14 +95,19 @@ class Store:
             "data",
         )
         self._put_new = st(
-            ins.on_conflict_do_nothing(index_elements=[V.session_id, V.key]),
+            ins.on_conflict_do_nothing(index_elements=[V.session_seq, V.key]),
             "sid",
             "key",
             "kind",
             "data",
         )
         self._del_key = st(
-            delete(VALUES).where(V.session_id == _p("sid"), V.key == _p("key")), "sid", "key"
+            delete(VALUES).where(
+                V.session_seq == select(S.seq).where(S.id == _p("sid")).scalar_subquery(),
+                V.key == _p("key"),
+            ),
+            "sid",
+            "key",
         )
         self._insert = st(
             insert(SESSIONS).values(
@@ -137,14 +157,14 @@ class Store:
             select(S.id).where(live).order_by(S.last_access, S.created).limit(_p("n")), "now", "n"
         )
         expired = (
-            select(S.id)
+            select(S.seq)
             .where(S.expires <= _p("now"))
             .order_by(S.expires)
             .limit(_p("n"))
             .with_for_update(skip_locked=True)
         )
         self._sweep = st(
-            delete(SESSIONS).where(S.id.in_(expired.scalar_subquery())).returning(S.id), "now", "n"
+            delete(SESSIONS).where(S.seq.in_(expired.scalar_subquery())).returning(S.id), "now", "n"
         )
         stale = (
             select(T.id)
@@ -163,7 +183,7 @@ class Store:
                 S.created,
                 S.last_access,
                 S.expires,
-                select(func.count()).where(V.session_id == S.id).scalar_subquery(),
+                select(func.count()).where(V.session_seq == S.seq).scalar_subquery(),
             )
             .order_by(S.last_access.desc(), S.id)
             .limit(_p("n")),
@@ -181,15 +201,23 @@ class Store:
             with engine.begin() as conn:
                 if self.db.dialect == "postgresql":
                     conn.execute(select(func.pg_advisory_xact_lock(_GLOBAL_LOCK + 1)))
-                Base.metadata.create_all(conn)
-                found = conn.execute(select(func.max(VERSIONS.c.version))).scalar()
-                if found is None:
-                    conn.execute(insert(VERSIONS).values(version=SCHEMA_VERSION))
-                elif found > SCHEMA_VERSION:
+                found = None  # checked before create_all: an old layout gets no new indexes
+                if inspect(conn).has_table(VERSIONS.name):
+                    found = conn.execute(select(func.max(VERSIONS.c.version))).scalar()
+                if found is not None and found > SCHEMA_VERSION:
                     raise ConfigError(
                         f"session store has schema version {found}, newer than this roc "
                         f"understands ({SCHEMA_VERSION}); upgrade roc"
                     )
+                if found is not None and found < SCHEMA_VERSION:
+                    raise ConfigError(
+                        f"session store has schema version {found}, older than this roc's "
+                        f"({SCHEMA_VERSION}), which cannot read it; point session.store at a "
+                        "new database (its sessions are not migrated)"
+                    )
+                Base.metadata.create_all(conn)
+                if found is None:
+                    conn.execute(insert(VERSIONS).values(version=SCHEMA_VERSION))
         except self.db.errors as e:
             raise self.db.failure(e) from None
         except Exception as e:
@@ -268,7 +296,11 @@ class Store:
         db = self.db
 
         def write(conn: Any) -> None:
-            conn.execute(st.sql, args)
+            if conn.execute(st.sql, args).rowcount == 0 and (
+                replace  # an upsert writes a row unless the session row is gone
+                or conn.execute(self._session.sql, self._session.args((sid,))).fetchone() is None
+            ):
+                raise SessionExpired("the session ended while this value was written")
             if touch is not None:
                 conn.execute(self._touch.sql, self._touch.args((sid, *touch)))
 

@@ -285,3 +285,20 @@ def test_a_stored_value_that_does_not_decode_is_a_kernel_error(sk, sctx, kind, d
     handler(sk).store.put(uri[len("session:") :], "bad", kind, data)
     with pytest.raises(UnsupportedRepresentation, match="does not decode"):
         sctx.source(uri + "+key@bad")
+
+
+@pytest.mark.parametrize("replace", [True, False])
+@pytest.mark.parametrize("touch", [None, (5, 10_000_000_000)])
+def test_a_value_written_after_its_session_ended_is_refused_and_not_stored(
+    sk, sctx, replace, touch
+):
+    """The store writes a value only if the session row is there when the write lands,
+    so a write that loses a race with the session's end stores nothing."""
+    uri = sctx.new("session:null")
+    sid = uri[len("session:") :]
+    store = handler(sk).store
+    store.put(sid, "kept", "j", b"1")
+    assert sctx.delete(uri) is True
+    with pytest.raises(SessionExpired, match="ended while"):
+        store.put(sid, "late", "j", b"2", touch, replace=replace)
+    assert store.values(sid) == [] and store.session(sid) is None

@@ -59,6 +59,32 @@ def test_a_store_from_a_newer_release_is_refused(tmp_path):
         k.context().new("session:null")
 
 
+def test_a_store_from_an_older_release_is_refused_and_left_as_it_was(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # schema version 1: sessions and values keyed by the id
+        conn.execute(text("CREATE TABLE roc_session_schema (version INTEGER PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO roc_session_schema VALUES (1)"))
+        conn.execute(
+            text(
+                "CREATE TABLE roc_session (id VARCHAR(32) PRIMARY KEY, owner VARCHAR(255), "
+                "created BIGINT, last_access BIGINT, expires BIGINT, idle INTEGER, "
+                "deadline BIGINT) WITHOUT ROWID"
+            )
+        )
+        conn.execute(text(f"INSERT INTO roc_session VALUES ('{'A' * 32}', NULL, 1, 1, 9, 8, NULL)"))
+    before = sorted(inspect(engine).get_table_names())
+    engine.dispose()
+    with _kernel(url) as k, pytest.raises(ConfigError, match="older.*new database"):
+        k.context().new("session:null")
+    engine = create_engine(url)
+    assert sorted(inspect(engine).get_table_names()) == before
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, expires FROM roc_session")).all() == [("A" * 32, 9)]
+        assert conn.execute(text("SELECT version FROM roc_session_schema")).scalar() == 1
+    engine.dispose()
+
+
 @pytest.mark.parametrize(
     "url",
     ["sqlite:////nonexistent-dir/x/sessions.db", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
