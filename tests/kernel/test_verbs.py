@@ -15,43 +15,7 @@ from kernel import (
     VerbNotSupported,
     hookimpl,
 )
-
-
-class Memory:
-    """A dict of resources."""
-
-    def __init__(self):
-        self.items = {}
-
-    def source(self, request, ctx):
-        if request.uri not in self.items:
-            from kernel import ResourceNotFound
-
-            raise ResourceNotFound("nothing here")
-        return Response(self.items[request.uri], mime="application/json")
-
-    def sink(self, request, ctx):
-        self.items[request.uri] = request.primary
-
-    def exists(self, request, ctx):
-        return request.uri in self.items
-
-    def delete(self, request, ctx):
-        return self.items.pop(request.uri, None) is not None
-
-    def new(self, request, ctx):
-        uri = f"mem:{len(self.items)}"
-        self.items[uri] = request.primary
-        return uri
-
-
-class MemoryPlugin:
-    def __init__(self):
-        self.memory = Memory()
-
-    @hookimpl
-    def roc_schemes(self):
-        return {"mem": self.memory}
+from tests.memory import MemoryPlugin
 
 
 @pytest.fixture
@@ -77,15 +41,16 @@ def test_request_returns_response_with_metadata(mem_ctx):
     mem_ctx.sink("mem:x", "v")
     response = mem_ctx.request(Request(Verb.SOURCE, "mem:x"))
     assert isinstance(response, Response)
-    assert response.representation == "v"
-    assert response.mime == "application/json"
+    assert response.representation == "v"  # a plain value comes back wrapped
+    xml = mem_ctx.request(Request(Verb.SOURCE, "data:text/xml,<a/>"))
+    assert (xml.representation, xml.mime) == ("<a/>", "text/xml")
 
 
 def test_meta_describes_handler(mem_ctx):
     meta = mem_ctx.meta("mem:anything")
     assert meta["scheme"] == "mem"
     assert set(meta["verbs"]) == {"SOURCE", "SINK", "EXISTS", "DELETE", "NEW", "META"}
-    assert "dict of resources" in meta["doc"]
+    assert "a dict of values" in meta["doc"]
 
 
 def test_unknown_scheme_is_unresolved(ctx):
