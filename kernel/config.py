@@ -98,5 +98,7 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(f)
     except OSError as e:
         raise ConfigError(f"cannot read config file {str(path)!r}: {e.strerror}") from None
+    except TypeError:
+        raise ConfigError(f"a config file is a path, not {type(path).__name__}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {e}") from None

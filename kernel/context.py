@@ -25,6 +25,7 @@ __all__ = ["Context", "compile_handler"]
 SOURCE, SINK, EXISTS, DELETE, NEW, META = Verb
 _new = tuple.__new__  # builds a Request without the NamedTuple __new__ call: the hot path
 _METHODS = {verb: verb.name.lower() for verb in Verb}
+_NO_FAST_PATH: dict[Verb, dict[str, Any]] = {verb: {} for verb in Verb}
 
 Methods = dict[Verb, Any]
 
@@ -50,7 +51,7 @@ def compile_handler(scheme: str, handler: Any) -> Methods:
 class Context:
     """Issues verb requests on behalf of a principal, through layered address spaces."""
 
-    __slots__ = ("kernel", "principal", "_tables", "_source", "_sink", "_layers")
+    __slots__ = ("kernel", "principal", "_tables", "_fast", "_source", "_sink", "_layers")
 
     def __init__(
         self,
@@ -61,10 +62,11 @@ class Context:
         self.kernel = kernel
         self.principal = principal
         self._tables: dict[Verb, dict[str, Any]] = kernel._tables
-        # With layers, every lookup must see them first: empty fast tables send
-        # SOURCE and SINK down the general path.
-        self._source = {} if layers else self._tables[SOURCE]
-        self._sink = {} if layers else self._tables[SINK]
+        # With layers, every lookup must see them first: empty fast tables send every
+        # verb down the general path.
+        self._fast = _NO_FAST_PATH if layers else self._tables
+        self._source = self._fast[SOURCE]
+        self._sink = self._fast[SINK]
         self._layers = layers
 
     # -- the verbs --------------------------------------------------------------------
@@ -73,9 +75,9 @@ class Context:
         """SOURCE ``uri``; with ``rtype``, the representation transrepted to that type."""
         try:
             scheme, colon, _ = uri.partition(":")
-            method = self._source[scheme] if colon else None
-        except (KeyError, AttributeError):
-            method = None
+        except AttributeError:
+            colon = ""
+        method = self._source.get(scheme) if colon else None
         if method is None:  # layered, unknown or malformed: the general path says which
             return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
         try:
@@ -90,12 +92,13 @@ class Context:
 
     def sink(self, uri: str, value: Any) -> None:
         """SINK ``value`` to ``uri``."""
+        # _quick inlined: sending a chan: message is a SINK, and a hot path
         request = _new(Request, (SINK, uri, value, None, None, self.principal))
-        try:  # the same short path as source(): sending a message is a hot path
+        try:
             scheme, colon, _ = uri.partition(":")
-            method = self._sink[scheme] if colon else None
-        except (KeyError, AttributeError):
-            method = None
+        except AttributeError:
+            colon = ""
+        method = self._sink.get(scheme) if colon else None
         if method is None:
             self._issue(request)
             return
@@ -106,22 +109,27 @@ class Context:
 
     def exists(self, uri: str) -> bool:
         """EXISTS ``uri`` -> bool."""
-        return bool(self._issue(Request(EXISTS, uri, None, None, None, self.principal)))
+        return bool(self._quick(EXISTS, uri))
 
     def delete(self, uri: str) -> bool:
         """DELETE ``uri`` -> True if something was removed."""
-        return bool(self._issue(Request(DELETE, uri, None, None, None, self.principal)))
+        return bool(self._quick(DELETE, uri))
 
     def new(self, uri: str, primary: Any = None) -> str:
         """NEW at ``uri`` (with an optional body) -> the URI of the new resource."""
-        return self._issue(Request(NEW, uri, primary, None, None, self.principal))
+        return self._quick(NEW, uri, primary)
 
     def meta(self, uri: str) -> Any:
         """META ``uri`` -> a description of the handler and the verbs it supports."""
-        return self._issue(Request(META, uri, None, None, None, self.principal))
+        return self._quick(META, uri)
 
     def request(self, request: Request) -> Response:
         """Issue any request; the full :class:`Response` comes back."""
+        if not isinstance(request, Request):
+            raise KernelError(
+                f"ctx.request takes a kernel.Request, not {type(request).__name__}; "
+                "for a URI use ctx.source(uri) and the other verb methods"
+            )
         if request.principal is None and self.principal is not None:
             request = request.replace(principal=self.principal)
         response = self._call(request)
@@ -154,6 +162,23 @@ class Context:
 
     # -- dispatch ---------------------------------------------------------------------
 
+    def _quick(self, verb: Verb, uri: str, primary: Any = None) -> Any:
+        """A verb with no requested type: straight to the handler when the scheme is in
+        the kernel's table and no layer is in the way, else the general path."""
+        request = _new(Request, (verb, uri, primary, None, None, self.principal))
+        try:
+            scheme, colon, _ = uri.partition(":")
+        except AttributeError:
+            colon = ""
+        method = self._fast[verb].get(scheme) if colon else None
+        if method is None:
+            return self._issue(request)
+        try:
+            rep = method(request, self)
+        except KernelError as e:
+            raise _located(e, uri, verb) from None
+        return rep.representation if type(rep) is Response else rep
+
     def _issue(self, request: Request) -> Any:
         rep = self._call(request)
         if type(rep) is Response:
@@ -183,7 +208,10 @@ class Context:
                 if method is None:
                     raise _unsupported(uri, verb, scheme, methods)
                 return method
-        method = self._tables[verb].get(scheme)
+        table = self._tables.get(verb)
+        if table is None:
+            raise VerbNotSupported(f"{verb!r} is not a verb: use kernel.Verb", uri=uri)
+        method = table.get(scheme)
         if method is None:
             split(uri)  # a malformed scheme is MalformedURI, not UnresolvedURI
             if scheme in self.kernel.schemes:

@@ -51,9 +51,11 @@ class Kernel:
         self.config = resolve(config, declared)
 
         args = {"kernel": self}
-        try:
+        try:  # whatever started before a failure (threads, sockets) is closed again
             self.accessors: Mapping[str, Provided] = collect(pm, "roc_accessors", args, "accessor")
+            self._closers += _closers_of(self.accessors)
             self.schemes: Mapping[str, Provided] = collect(pm, "roc_schemes", args, "scheme")
+            self._closers += _closers_of(self.schemes)
             converters = {
                 pair: p.obj
                 for pair, p in collect(pm, "roc_transreptors", args, "transreptor").items()
@@ -68,10 +70,6 @@ class Kernel:
         self._tables: dict[Verb, dict[str, Any]] = {
             verb: {name: m[verb] for name, m in self._methods.items() if verb in m} for verb in Verb
         }
-        for provided in [*self.schemes.values(), *self.accessors.values()]:
-            close = getattr(provided.obj, "close", None)
-            if callable(close):
-                self._closers.append(close)
 
     @classmethod
     def from_toml(cls, path: str | Path, **kwargs: Any) -> Kernel:
@@ -131,3 +129,8 @@ class Kernel:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<Kernel {state}, schemes: {', '.join(sorted(self.schemes))}>"
+
+
+def _closers_of(registered: Mapping[Any, Provided]) -> list[Callable[[], None]]:
+    closers = [getattr(p.obj, "close", None) for p in registered.values()]
+    return [close for close in closers if callable(close)]

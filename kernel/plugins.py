@@ -55,9 +55,19 @@ def make_plugin_manager(
             raise KernelError(f"cannot load a 'roc' entry-point plugin: {e}") from e
     for plugin in plugins:
         if isinstance(plugin, str):
-            plugin = importlib.import_module(plugin)
+            try:
+                plugin = importlib.import_module(plugin)
+            except ImportError as e:
+                raise ConfigError(f"cannot import plugin {plugin!r}: {e}") from e
         if not pm.is_registered(plugin):
-            pm.register(plugin, name=_plugin_name(plugin))
+            try:
+                pm.register(plugin, name=_plugin_name(plugin))
+            except pluggy.PluginValidationError as e:
+                raise ConfigError(f"plugin {_plugin_name(plugin)!r} is not valid: {e}") from e
+    try:  # a misspelt hook name is an error, not a hook that silently never runs
+        pm.check_pending()
+    except pluggy.PluginValidationError as e:
+        raise ConfigError(f"a plugin is not valid: {e}") from e
     return pm
 
 
@@ -85,6 +95,25 @@ def collect(
     """
     dists = _distributions(pm)
     merged: dict[Any, Provided] = {}
+    try:
+        _collect_into(merged, pm, hook, kwargs, what, dists)
+    except BaseException:
+        for provided in merged.values():  # started objects must not outlive the failure
+            close = getattr(provided.obj, "close", None)
+            if callable(close):
+                close()
+        raise
+    return merged
+
+
+def _collect_into(
+    merged: dict[Any, Provided],
+    pm: pluggy.PluginManager,
+    hook: str,
+    kwargs: Mapping[str, Any],
+    what: str,
+    dists: dict[int, str],
+) -> None:
     for impl in getattr(pm.hook, hook).get_hookimpls():
         result = impl.function(*[kwargs[arg] for arg in impl.argnames])
         if not result:
@@ -98,4 +127,3 @@ def collect(
                     f"{merged[name].plugin!r} and {impl.plugin_name!r}"
                 )
             merged[name] = Provided(name, obj, impl.plugin_name, dists.get(id(impl.plugin)))
-    return merged

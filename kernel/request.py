@@ -19,6 +19,10 @@ class Verb(enum.Enum):
     NEW = "NEW"
     META = "META"
 
+    # Members are singletons compared by identity: hash them the same way, in C, since
+    # verbs key the dispatch tables (Enum's own __hash__ is Python code).
+    __hash__ = object.__hash__
+
 
 class Value:
     """Wraps an argument passed *by value* rather than as a URI reference."""

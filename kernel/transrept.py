@@ -29,6 +29,10 @@ class Transreptors:
 
     def convert(self, value: Any, rtype: type) -> Any:
         """Return ``value`` as an instance of ``rtype``, or raise UnsupportedRepresentation."""
+        if not isinstance(rtype, type):
+            raise UnsupportedRepresentation(
+                f"a requested representation type must be a class, not {rtype!r}"
+            )
         if isinstance(value, rtype):
             return value
         key = (type(value), rtype)

@@ -79,6 +79,8 @@ def build(scheme: str, base: str, arguments: Mapping[str, str] | None = None) ->
 
 def parse(uri: str) -> ActiveURI:
     """Parse an active URI; :class:`MalformedURI` on anything that does not fit."""
+    if not isinstance(uri, str):
+        raise MalformedURI(f"a URI must be a string, not {type(uri).__name__}")
     scheme, base, arguments = _parse(uri)
     return ActiveURI(scheme, base, dict(arguments))
 

@@ -24,8 +24,8 @@ def _subject(request: Request) -> str:
 
 
 def source(request: Request, ctx: Context) -> Any:
-    """The operand's representation."""
-    return ctx.source(_subject(request))
+    """The operand's representation (in the requested type, asked of the operand)."""
+    return ctx.source(_subject(request), request.rtype)
 
 
 def copy(request: Request, ctx: Context) -> Any:

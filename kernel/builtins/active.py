@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from ..context import Context
+from ..context import Context, _new
 from ..errors import (
     MalformedURI,
     ResourceNotFound,
@@ -85,7 +85,8 @@ class ArgumentSpace:
         if target is None:
             given = ", ".join(sorted(self.references)) or "none"
             raise ResourceNotFound(f"the accessor was given no argument {name!r} (given: {given})")
-        return self.outer.request(request.replace(uri=target))
+        forwarded = (request.verb, target, request.primary, None, request.rtype, request.principal)
+        return self.outer._call(_new(Request, forwarded))
 
 
 class ByValueSpace:
@@ -128,6 +129,6 @@ class CuriScheme:
         target = found.strip()
         if not target:
             raise MalformedURI("curi: found an empty URI")
-        return ctx.request(request.replace(uri=target))
+        return ctx._call(request._replace(uri=target))
 
     source = sink = exists = delete = new = _indirect

@@ -276,3 +276,24 @@ def test_failed_transreption_is_typed(ctx):
         ctx.source("data:,<unclosed", ET.Element)
     with pytest.raises(UnsupportedRepresentation):
         ctx.source("data:,<c>t</c>", bool)
+
+
+class Typed:
+    """Answers the requested type itself, as session: does for its handle."""
+
+    def source(self, request, ctx):
+        return ("asked for", request.rtype) if request.rtype is tuple else "plain"
+
+
+class TypedPlugin:
+    @hookimpl
+    def roc_schemes(self):
+        return {"typed": Typed()}
+
+
+def test_curi_and_arg_pass_the_requested_type_on():
+    with Kernel(plugins=[TypedPlugin()], load_entrypoints=False) as k:
+        ctx = k.context()
+        assert ctx.source("curi:data:,typed:x", tuple) == ("asked for", tuple)
+        assert ctx.source("active:source+operand@typed:x", tuple) == ("asked for", tuple)
+        assert ctx.source("curi:data:,typed:x") == "plain"
