@@ -21,7 +21,7 @@ from ..errors import (
     VerbNotSupported,
 )
 from ..request import Request, Value, Verb
-from ..uri import parse
+from ..uri import _parse as parse_cached
 
 
 class ActiveScheme:
@@ -31,29 +31,30 @@ class ActiveScheme:
         self.accessors = dict(accessors)
 
     def _call(self, request: Request, ctx: Context) -> Any:
-        active = parse(request.uri)
-        accessor = self.accessors.get(active.base)
+        _, name, arguments = parse_cached(request.uri)  # the memoised split, no copies
+        accessor = self.accessors.get(name)
         if accessor is None:
             known = ", ".join(sorted(self.accessors))
-            raise UnresolvedURI(
-                f"no accessor {active.base!r}; known accessors: {known}", uri=request.uri
-            )
-        references = dict(active.arguments)
+            raise UnresolvedURI(f"no accessor {name!r}; known accessors: {known}", uri=request.uri)
+        references = dict(arguments)
         values: dict[str, Any] = {}
-        for name, argument in (request.arguments or {}).items():
+        for arg, argument in (request.arguments or {}).items():
             if isinstance(argument, Value):
-                values[name] = argument.value
-                references[name] = "pbv:" + name
+                values[arg] = argument.value
+                references[arg] = "pbv:" + arg
             else:
-                references[name] = argument
+                references[arg] = argument
         space = ArgumentSpace(references, values, ctx)
-        inner = Request(
-            request.verb,
-            request.uri,
-            request.primary,
-            references,
-            request.rtype,
-            request.principal,
+        inner = _new(
+            Request,
+            (
+                request.verb,
+                request.uri,
+                request.primary,
+                references,
+                request.rtype,
+                request.principal,
+            ),
         )
         return accessor(inner, ctx._push(space.layer))
 
