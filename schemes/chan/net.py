@@ -33,7 +33,7 @@ from .conn import READ, Conn
 from .errors import ChanError, ChannelClosed
 from .serve import serve
 from .tcp import TcpLink
-from .wire import ProtocolError, encode
+from .wire import Fatal, ProtocolError, encode
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -183,6 +183,8 @@ class Network:
         except ProtocolError as e:
             why = str(e)
             conn.reject(e)
+            if isinstance(e, Fatal):
+                link.perm_fail(why)
         except (OSError, ConnectionError) as e:
             why = f"the connection broke ({type(e).__name__})"
         finally:

@@ -22,7 +22,18 @@ from kernel.errors import LimitExceeded
 
 from .errors import ChannelClosed, NotConnected, StreamFull
 from .link import DISCONNECT, OK, PERM_FAIL, TEMP_FAIL, Endpoint, Link, short
-from .wire import ACK, BYE, MSG, ProtocolError, ack_frame, data_frame, decode, encode, seq_of
+from .wire import (
+    ACK,
+    BYE,
+    MSG,
+    Fatal,
+    ProtocolError,
+    ack_frame,
+    data_frame,
+    decode,
+    encode,
+    seq_of,
+)
 
 if TYPE_CHECKING:
     from .net import Conn, Network
@@ -151,12 +162,18 @@ class TcpLink(Link):
             return  # sent again after a reconnection: delivered already
         if seq != self.received + 1:
             raise ProtocolError(f"a gap in sequence numbers ({self.received} then {seq})")
-        self.received = seq
         if kind == BYE:
+            self.received = seq
             self._peer_left()
-        elif not self.over:
+            return
+        try:  # decoded before it counts as received: a message is never skipped
+            value = decode(body[8:])
+        except ProtocolError as e:
+            raise Fatal(f"message {seq} cannot be decoded: {e}") from None
+        self.received = seq
+        if not self.over:
             try:
-                self.owner.messages.put(decode(body[8:]), force=True)
+                self.owner.messages.put(value, force=True)
             except ChannelClosed:  # the instance closed; its BYE is on its way
                 pass
 

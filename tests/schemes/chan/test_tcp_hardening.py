@@ -1,0 +1,162 @@
+"""chan: between processes, hardened against what a review found: messages that could not
+be decoded, limits the two ends disagree on, a peer that floods or misbehaves, bad
+addresses and configuration. Two kernels in this process, on real TCP over 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+from collections.abc import Iterator
+from typing import Any
+from xml.etree.ElementTree import Element, fromstring, tostring
+
+import pytest
+
+from kernel import Kernel
+from kernel.errors import UnsupportedRepresentation
+
+FAST = {"heartbeat": 0.05, "suspect_after": 0.5, "give_up_after": 5.0}
+WAIT = 10
+
+
+@pytest.fixture
+def there() -> Iterator[Kernel]:
+    """A listening kernel."""
+    with Kernel(config={"chan": {**FAST, "listen": "127.0.0.1:0"}}, load_entrypoints=False) as k:
+        yield k
+
+
+@pytest.fixture
+def here() -> Iterator[Kernel]:
+    with Kernel(config={"chan": FAST}, load_entrypoints=False) as k:
+        yield k
+
+
+def instance(k: Kernel) -> tuple[str, str]:
+    """A new instance in ``k``: (its chan:ID, its chan://HOST:PORT/ID address)."""
+    ctx = k.context()
+    b = ctx.new("chan:null")
+    return b, ctx.source(f"{b}/address")
+
+
+def connected(k: Kernel, address: str) -> str:
+    ctx = k.context()
+    a = ctx.new("chan:null")
+    ctx.sink(f"{a}/peer", address)
+    assert ctx.source(f"{a}/link").get(timeout=0) == "connect"
+    return a
+
+
+def port_of(address: str) -> int:
+    return int(address.split(":")[2].split("/")[0])
+
+
+class Raw:
+    """A hand-driven peer on a raw socket: it speaks the protocol frame by frame."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        self.buf = b""
+
+    def send(self, kind: int, body: bytes) -> None:
+        self.sock.sendall(struct.pack(">IB", len(body), kind) + body)
+
+    def send_json(self, kind: int, fields: dict[str, Any]) -> None:
+        self.send(kind, json.dumps(fields).encode())
+
+    def frame(self) -> tuple[int, bytes] | None:
+        """The next frame, or None once the peer has closed."""
+        while len(self.buf) < 5 or len(self.buf) < 5 + struct.unpack(">I", self.buf[:4])[0]:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+        length, kind = struct.unpack(">IB", self.buf[:5])
+        body, self.buf = self.buf[5 : 5 + length], self.buf[5 + length :]
+        return kind, body
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def opened(port: int, to: str) -> Raw:
+    """A raw client past HELLO and OPEN to instance ``to`` (an id)."""
+    raw = Raw(port)
+    raw.send_json(1, {"v": 1, "inc": "raw", "nonce": "n"})
+    assert raw.frame()[0] == 1  # HELLO
+    link, me = "A" * 32, "chan://127.0.0.1:1/" + "B" * 32
+    raw.send_json(3, {"to": to, "link": link, "from": me})
+    assert raw.frame()[0] == 6  # OK
+    return raw
+
+
+# -- C2: exactly once, never a silent skip ------------------------------------------------
+
+
+def test_an_element_travels_without_its_tail(there, here):
+    b, address = instance(there)
+    a = connected(here, address)
+    inner = fromstring("<p>see <b>this</b> now</p>")[0]
+    here.context().sink(a, inner)
+    here.context().sink(a, "after")
+    messages = there.context().source(f"{b}/messages")
+    got = messages.get(timeout=WAIT)
+    assert isinstance(got, Element) and tostring(got) == b"<b>this</b>"
+    assert messages.get(timeout=WAIT) == "after"
+
+
+def text_of(n: Any) -> Element:
+    e = Element("e")
+    e.text = n
+    return e
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "\ud800",
+        ["ok", {"k": "\udfff"}],
+        {"\ud800": 1},
+        10**5000,
+        text_of("a\x01b"),
+        text_of(5),
+        Element("e", {"a": "\x00"}),
+    ],
+    ids=[
+        "surrogate",
+        "nested-surrogate",
+        "key-surrogate",
+        "huge-int",
+        "xml-ctl",
+        "xml-int",
+        "attr",
+    ],
+)
+def test_what_the_receiver_could_not_decode_is_refused_at_the_sender(there, here, message):
+    b, address = instance(there)
+    a = connected(here, address)
+    with pytest.raises(UnsupportedRepresentation):
+        here.context().sink(a, message)
+    here.context().sink(a, "next")  # nothing was sent, nothing was skipped
+    messages = there.context().source(f"{b}/messages")
+    assert messages.get(timeout=WAIT) == "next"
+    with pytest.raises(UnsupportedRepresentation):
+        here.context().sink(f"{address}/free", message)
+
+
+def test_an_undecodable_message_from_a_peer_is_permfail_not_a_skip(there):
+    b, address = instance(there)
+    events = there.context().source(f"{b}/link")
+    raw = opened(port_of(address), b[5:])
+    try:
+        assert events.get(timeout=WAIT) == "connect"
+        raw.send(8, struct.pack(">Q", 1) + b"{not json")  # MSG 1
+        while (got := raw.frame()) is not None and got[0] != 7:
+            pass
+        assert got is not None and b"cannot be decoded" in got[1]  # ERROR
+        assert events.get(timeout=WAIT) == "permFail"
+        assert len(there.context().source(f"{b}/messages")) == 0
+    finally:
+        raw.close()
