@@ -41,7 +41,7 @@ class Rejected(ProtocolError):
 class Conn:
     """One TCP connection: a frame reader over its stream, a writer, when it last spoke."""
 
-    __slots__ = ("net", "reader", "writer", "frames", "last_rx", "closed", "who")
+    __slots__ = ("net", "reader", "writer", "frames", "last_rx", "closed", "who", "limit")
 
     def __init__(
         self, net: Network, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -51,11 +51,21 @@ class Conn:
         self.writer = writer
         # until the peer has passed the handshake it gets small frames only
         self.frames = Frames(min(net.max_frame, HANDSHAKE_FRAME))
+        #: the largest frame both ends accept (the peer says its own in its hello)
+        self.limit = net.max_frame
         self.last_rx = net.now()
         self.closed = False
         peer = writer.get_extra_info("peername")
         self.who = f"{peer[0]}:{peer[1]}" if peer else "?"
         net.conns.add(self)
+
+    def agree(self, hello: dict[str, Any]) -> None:
+        """Take the peer's ``max`` (its chan.max_frame) from its hello: a frame it would
+        refuse is never sent."""
+        theirs = hello.get("max", self.limit)
+        if type(theirs) is not int or theirs < HANDSHAKE_FRAME:
+            raise ProtocolError("garbage (a malformed max in the hello)")
+        self.limit = min(self.limit, theirs)
 
     def write(self, data: bytes) -> None:
         if not self.closed:

@@ -13,9 +13,11 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from kernel.errors import LimitExceeded
+
 from .conn import TRANSIENT, Conn, Rejected, is_id
 from .errors import AlreadyConnected, ChanError, ChannelClosed, StreamFull
-from .tcp import TcpLink
+from .tcp import TcpLink, too_large
 from .wire import (
     AUTH,
     BYE,
@@ -53,7 +55,7 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
         link = TcpLink(net, instance, f"chan://{host}:{port}/{peer_id}", link_id, True, net.cap)
         link.target = (host, port)
         link.peer_incarnation = str(hello.get("inc"))
-        link.conn = conn
+        link.conn, link.limit = conn, conn.limit
         try:
             instance.attach(link)
         except BaseException:  # connected meanwhile: end the far side in order
@@ -70,6 +72,8 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
 async def free_send(net: Network, host: str, port: int, to: str, payload: bytes) -> None:
     conn, _ = await _dialled(net, host, port, to)
     try:
+        if len(payload) + 32 > conn.limit:
+            raise LimitExceeded(too_large(len(payload), conn.limit, f"chan://{host}:{port}"))
         conn.write(raw_frame(FREE, to.encode() + payload))
         await _answer(net, conn, host, port, to)
     finally:
@@ -118,13 +122,18 @@ async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any
     conn = Conn(net, reader, writer)
     try:
         ours = secrets.token_hex(16)
-        conn.write(frame(HELLO, {"v": VERSION, "inc": net.incarnation, "nonce": ours}))
+        conn.write(
+            frame(
+                HELLO, {"v": VERSION, "inc": net.incarnation, "nonce": ours, "max": net.max_frame}
+            )
+        )
         kind, body = await conn.next(net.suspect_after)
         hello = fields_of(body)
         if kind == ERROR:
             raise Rejected(str(hello.get("code")), str(hello.get("reason")))
         if kind != HELLO or hello.get("v") != VERSION:
             raise Rejected("version", "the peer speaks another protocol version")
+        conn.agree(hello)
         theirs, proof = str(hello.get("nonce")), hello.get("proof")
         if net.secret is not None:
             if not isinstance(proof, str) or not hmac.compare_digest(

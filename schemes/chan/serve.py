@@ -74,8 +74,14 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
             "version",
             f"a wrong protocol version {str(hello.get('v'))[:16]!r} (this kernel speaks {VERSION})",
         )
+    conn.agree(hello)
     theirs, ours = str(hello.get("nonce"))[:64], secrets.token_hex(16)
-    reply: dict[str, Any] = {"v": VERSION, "inc": net.incarnation, "nonce": ours}
+    reply: dict[str, Any] = {
+        "v": VERSION,
+        "inc": net.incarnation,
+        "nonce": ours,
+        "max": net.max_frame,
+    }
     if net.secret is not None:
         reply["proof"] = net.mac("server", theirs, ours)
     conn.write(frame(HELLO, reply))
@@ -115,7 +121,7 @@ def _accept(net: Network, conn: Conn, request: dict[str, Any]) -> TcpLink:
 
     def make(owner: Instance) -> TcpLink:
         link = TcpLink(net, owner, peer, link_id, False, net.cap)
-        link.conn = conn
+        link.conn, link.limit = conn, conn.limit
         made.append(link)
         return link
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 from xml.etree.ElementTree import Element, fromstring, tostring
@@ -15,7 +17,7 @@ from xml.etree.ElementTree import Element, fromstring, tostring
 import pytest
 
 from kernel import Kernel
-from kernel.errors import UnsupportedRepresentation
+from kernel.errors import LimitExceeded, UnsupportedRepresentation
 
 FAST = {"heartbeat": 0.05, "suspect_after": 0.5, "give_up_after": 5.0}
 WAIT = 10
@@ -160,3 +162,85 @@ def test_an_undecodable_message_from_a_peer_is_permfail_not_a_skip(there):
         assert len(there.context().source(f"{b}/messages")) == 0
     finally:
         raw.close()
+
+
+# -- C1: limits both ends agree on; a resume that makes no progress is no recovery --------
+
+
+def test_a_message_beyond_the_peers_max_frame_is_refused_at_the_sender(here):
+    config = {**FAST, "listen": "127.0.0.1:0", "max_frame": 4096}
+    with Kernel(config={"chan": config}, load_entrypoints=False) as small:
+        b, address = instance(small)
+        a = connected(here, address)
+        ctx = here.context()
+        with pytest.raises(LimitExceeded, match="max_frame"):
+            ctx.sink(a, "x" * 5000)
+        with pytest.raises(LimitExceeded, match="max_frame"):
+            ctx.sink(f"{address}/free", "x" * 5000)
+        ctx.sink(a, "small")
+        assert small.context().source(f"{b}/messages").get(timeout=WAIT) == "small"
+        assert len(ctx.source(f"{a}/link")) == 0
+
+
+def test_an_error_from_the_peer_on_an_open_link_is_permfail(there):
+    b, address = instance(there)
+    events = there.context().source(f"{b}/link")
+    raw = opened(port_of(address), b[5:])
+    try:
+        assert events.get(timeout=WAIT) == "connect"
+        raw.send_json(7, {"code": "protocol", "reason": "a gap in sequence numbers"})
+        assert events.get(timeout=WAIT) == "permFail"
+    finally:
+        raw.close()
+
+
+class Refuser:
+    """A fake peer kernel that accepts a link and every resume, then drops each connection
+    as soon as a message arrives, acknowledging none: resuming never makes progress."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                sock, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            raw = Raw.__new__(Raw)
+            raw.sock, raw.buf = sock, b""
+            try:
+                raw.frame()  # HELLO
+                raw.send_json(1, {"v": 1, "inc": "same", "nonce": "n"})
+                raw.frame()  # OPEN or RESUME
+                raw.send_json(6, {"peer": "C" * 32, "recv": 0})
+                while (got := raw.frame()) is not None and got[0] != 8:
+                    pass
+            except OSError:
+                pass
+            sock.close()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_resuming_without_progress_still_gives_up(here):
+    refuser = Refuser()
+    config = {**FAST, "give_up_after": 0.5}
+    try:
+        with Kernel(config={"chan": config}, load_entrypoints=False) as k:
+            ctx = k.context()
+            a = connected(k, f"chan://127.0.0.1:{refuser.port}/{'C' * 32}")
+            events, link = ctx.source(f"{a}/link"), k.schemes["chan"].obj.link(a)
+            ctx.sink(a, "never acknowledged")
+            seen, deadline = [], time.monotonic() + WAIT  # a bound, not a measurement
+            while "permFail" not in seen and time.monotonic() < deadline:
+                seen.append(events.get(timeout=WAIT))
+            assert seen[-1] == "permFail" and refuser.connections > 1
+            assert "give_up_after" in link.failure
+    finally:
+        refuser.close()
