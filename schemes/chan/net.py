@@ -33,7 +33,7 @@ from .conn import READ, Conn
 from .errors import ChanError, ChannelClosed
 from .serve import serve
 from .tcp import TcpLink
-from .wire import Fatal, ProtocolError, encode
+from .wire import MSG, Fatal, ProtocolError, encode
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -171,6 +171,10 @@ class Network:
                 for kind, body in frames:
                     if link.conn is not conn:
                         return
+                    if kind == MSG and link.full():
+                        await self._drained(conn, link)
+                        if link.conn is not conn:
+                            return
                     link.on_frame(kind, body)
                 link.batch_done()
                 if link.conn is not conn:
@@ -190,6 +194,21 @@ class Network:
         finally:
             beat.cancel()
             link.lost(conn, why)
+
+    async def _drained(self, conn: Conn, link: TcpLink) -> None:
+        """Wait, reading nothing and acknowledging nothing more, until the reader has made
+        room in the instance's stream (chan.max_pending): the sender's unacknowledged
+        messages pile up at the sender, which gets StreamFull as in one process."""
+        link.batch_done()  # acknowledge what was delivered so far
+        link.paused = True
+        delay = 0.001
+        try:
+            while link.full() and link.conn is conn:
+                conn.last_rx = self.now()  # we stopped reading: the peer is not silent
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.heartbeat, 0.05)
+        finally:
+            link.paused = False
 
     async def _beat(self, conn: Conn, link: TcpLink) -> None:
         while link.conn is conn:

@@ -62,6 +62,7 @@ class TcpLink(Link):
         "received",
         "failed_at",
         "limit",
+        "paused",
         "_progress",
         "conn",
         "_lock",
@@ -92,6 +93,7 @@ class TcpLink(Link):
         self.failed_at = 0.0  # when the link went into tempFail with no progress since
         self._progress = True  # a message or an ACK got through since the last resume
         self.limit = net.max_frame  # the largest frame both ends accept (see Conn.agree)
+        self.paused = False  # not reading: the owner's stream is full (see Network.pump)
         self.conn: Conn | None = None
         self._lock = threading.Lock()
         self._seq = 0
@@ -181,9 +183,14 @@ class TcpLink(Link):
         self._progress = True
         if not self.over:
             try:
-                self.owner.messages.put(value, force=True)
+                self.owner.messages.put(value, force=True)  # room made: see Network.pump
             except ChannelClosed:  # the instance closed; its BYE is on its way
                 pass
+
+    def full(self) -> bool:
+        """Whether the owner's stream holds chan.max_pending unread messages."""
+        messages = self.owner.messages
+        return not self.over and len(messages) >= messages.cap
 
     def batch_done(self) -> None:
         """After a batch of frames: acknowledge what arrived (one ACK per batch)."""

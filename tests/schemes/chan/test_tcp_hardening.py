@@ -18,6 +18,7 @@ import pytest
 
 from kernel import Kernel
 from kernel.errors import LimitExceeded, UnsupportedRepresentation
+from schemes.chan import StreamFull
 
 FAST = {"heartbeat": 0.05, "suspect_after": 0.5, "give_up_after": 5.0}
 WAIT = 10
@@ -244,3 +245,32 @@ def test_resuming_without_progress_still_gives_up(here):
             assert "give_up_after" in link.failure
     finally:
         refuser.close()
+
+
+# -- C3: a remote sender cannot fill the receiver's memory --------------------------------
+
+
+def test_a_full_stream_stops_the_remote_sender_with_streamfull():
+    small = {**FAST, "max_pending": 10}
+    with (
+        Kernel(config={"chan": {**small, "listen": "127.0.0.1:0"}}, load_entrypoints=False) as k,
+        Kernel(config={"chan": {**FAST, "max_pending": 20}}, load_entrypoints=False) as sender,
+    ):
+        b, address = instance(k)
+        a = connected(sender, address)
+        ctx, messages = sender.context(), k.context().source(f"{b}/messages")
+        receiving = k.schemes["chan"].obj.link(b)
+        sent, deadline = 0, time.monotonic() + WAIT  # a bound, not a measurement
+        while sent < 1000 and time.monotonic() < deadline:
+            try:
+                ctx.sink(a, sent)
+                sent += 1
+            except StreamFull:  # for good once the receiver holds 10 and 20 wait unacked
+                if getattr(receiving, "paused", False) and sent == 10 + 20:
+                    break
+        assert len(messages) == 10 and sent == 10 + 20
+        with pytest.raises(StreamFull):
+            ctx.sink(a, "more")
+        assert [messages.get(timeout=WAIT) for _ in range(sent)] == list(range(sent))
+        ctx.sink(a, "after")  # room again: the link goes on
+        assert messages.get(timeout=WAIT) == "after"
