@@ -7,6 +7,7 @@ heartbeats) and, when the peer misbehaves, says why in an ``ERROR`` frame before
 from __future__ import annotations
 
 import asyncio
+import hmac
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from .wire import ERROR, Frames, ProtocolError, frame
 if TYPE_CHECKING:
     from .net import Network
 
-__all__ = ["Conn", "Rejected", "is_id", "READ", "TRANSIENT"]
+__all__ = ["Conn", "Rejected", "is_id", "same_proof", "READ", "TRANSIENT"]
 
 _ID = re.compile(r"[0-9A-F]{32}\Z")
 READ = 1 << 16
@@ -94,6 +95,14 @@ class Conn:
             self.closed = True
             self.writer.close()
             self.net.conns.discard(self)
+
+
+def same_proof(given: Any, expected: str) -> bool:
+    """Whether ``given`` (from the peer: any JSON value) is the proof ``expected``, compared
+    in constant time; anything not a string, or not ASCII, is simply wrong."""
+    if not isinstance(given, str) or not given.isascii():
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def is_id(value: Any) -> bool:

@@ -9,13 +9,12 @@ the peer saying the link is unknown), which is ``permFail``.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import secrets
 from typing import TYPE_CHECKING, Any
 
 from kernel.errors import LimitExceeded
 
-from .conn import TRANSIENT, Conn, Rejected, is_id
+from .conn import TRANSIENT, Conn, Rejected, is_id, same_proof
 from .errors import AlreadyConnected, ChanError, ChannelClosed, StreamFull
 from .tcp import TcpLink, too_large
 from .wire import (
@@ -136,9 +135,7 @@ async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any
         conn.agree(hello)
         theirs, proof = str(hello.get("nonce")), hello.get("proof")
         if net.secret is not None:
-            if not isinstance(proof, str) or not hmac.compare_digest(
-                proof, net.mac("server", ours, theirs)
-            ):
+            if not same_proof(proof, net.mac("server", ours, theirs)):
                 raise Rejected("auth", "the peer kernel did not prove it knows chan.secret")
             conn.write(frame(AUTH, {"mac": net.mac("client", theirs, ours)}))
         elif proof is not None:
@@ -151,7 +148,16 @@ async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any
 
 
 async def redial(net: Network, link: TcpLink) -> None:
-    """Reconnect ``link`` with backoff, until it resumes or fails for good."""
+    """Reconnect ``link`` with backoff, until it resumes or fails for good; a peer that
+    provokes anything unforeseen ends the link (permFail), never the task silently."""
+    try:
+        await _redial(net, link)
+    except Exception as e:
+        net.log.warning("chan: reconnecting failed: %s", type(e).__name__)
+        link.perm_fail(f"a protocol error while reconnecting ({type(e).__name__})")
+
+
+async def _redial(net: Network, link: TcpLink) -> None:
     assert link.target is not None
     host, port = link.target
     delay = min(0.02, net.heartbeat)

@@ -28,6 +28,8 @@ from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from kernel.errors import KernelError
+
 from . import dial
 from .conn import READ, Conn
 from .errors import ChanError, ChannelClosed
@@ -97,6 +99,10 @@ class Network:
             return future.result()
         except concurrent.futures.CancelledError:  # the kernel closed while we waited
             raise ChannelClosed("chan: is closed: its kernel was closed") from None
+        except KernelError:
+            raise
+        except Exception as e:  # a peer answered with something unforeseen
+            raise ChanError(f"chan: a protocol error with the peer ({type(e).__name__})") from None
         finally:
             self._calls.discard(future)
 

@@ -24,6 +24,7 @@ from kernel.errors import (
     VerbNotSupported,
 )
 
+from .address import parse_remote
 from .errors import ChannelClosed, StreamFull
 from .instance import Gate, Instance, LinkMaker, connect
 from .link import Link, LocalLink, short
@@ -33,7 +34,6 @@ from .net import Network
 __all__ = ["ChanScheme"]
 
 _URI = re.compile(r"chan:([0-9A-F]{32})(?:/([a-z]+))?\Z")
-_REMOTE = re.compile(r"chan://(\[[^\]/]+\]|[^:/\[\]]+):(\d{1,5})/([0-9A-F]{32})(?:/([a-z]+))?\Z")
 _PARTS = "peer, messages, free, link, sessions, address"
 # which PART each verb answers, on an instance and on a gate ("" is chan:ID itself)
 _INSTANCE = {
@@ -285,11 +285,11 @@ class ChanScheme:
 
 def _remote(uri: str) -> tuple[str, int, str, str]:
     """``chan://HOST:PORT/ID[/PART]`` as ``(host, port, id, part)``; MalformedURI if not."""
-    match = _REMOTE.match(uri)
-    if match is None or int(match.group(2)) > 65535:
+    parsed = parse_remote(uri)
+    if parsed is None:
         raise MalformedURI(
-            f"a remote chan URI is chan://HOST:PORT/ID (ID 32 hex digits, as SOURCE "
-            f"chan:ID/address gave), not {short(uri)!r}"
+            f"a remote chan URI is chan://HOST:PORT/ID (HOST a DNS name, an IPv4 address or "
+            f"[an IPv6 address], ID 32 hex digits, as SOURCE chan:ID/address gave), "
+            f"not {short(uri)!r}"
         )
-    host, port, id, part = match.groups()
-    return host.strip("[]"), int(port), id, part or ""
+    return parsed

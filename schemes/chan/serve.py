@@ -9,11 +9,10 @@ existing link again, after a break) or ``FREE`` (one free-for-all message).
 from __future__ import annotations
 
 import asyncio
-import hmac
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from .conn import Conn, Rejected, is_id
+from .conn import Conn, Rejected, is_id, same_proof
 from .errors import AlreadyConnected, ChanError, ChannelClosed, StreamFull
 from .link import short
 from .tcp import TcpLink, short_id
@@ -58,6 +57,8 @@ async def serve(net: Network, reader: asyncio.StreamReader, writer: asyncio.Stre
         conn.write(frame(ERROR, {"code": code, "reason": e.message}))
     except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError):
         pass
+    except Exception as e:  # whatever else a peer's bytes provoke ends that connection only
+        conn.reject(ProtocolError(f"garbage ({type(e).__name__})"))
     finally:
         conn.close()
 
@@ -88,9 +89,9 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
     if net.secret is not None:
         kind, body = await conn.next(wait)
         mac = fields_of(body).get("mac") if kind == AUTH else None
-        if not isinstance(mac, str):
+        if mac is None:
             raise Rejected("auth", "unauthenticated (this kernel needs chan.secret)")
-        if not hmac.compare_digest(mac, net.mac("client", ours, theirs)):
+        if not same_proof(mac, net.mac("client", ours, theirs)):
             raise Rejected("auth", "authentication failed (a wrong chan.secret)")
     conn.frames.limit = net.max_frame  # a proven peer may send whole messages
     kind, body = await conn.next(wait)

@@ -17,8 +17,8 @@ from xml.etree.ElementTree import Element, fromstring, tostring
 import pytest
 
 from kernel import Kernel
-from kernel.errors import LimitExceeded, UnsupportedRepresentation
-from schemes.chan import StreamFull
+from kernel.errors import LimitExceeded, MalformedURI, UnsupportedRepresentation
+from schemes.chan import ChanError, StreamFull
 
 FAST = {"heartbeat": 0.05, "suspect_after": 0.5, "give_up_after": 5.0}
 WAIT = 10
@@ -272,5 +272,95 @@ def test_a_full_stream_stops_the_remote_sender_with_streamfull():
         with pytest.raises(StreamFull):
             ctx.sink(a, "more")
         assert [messages.get(timeout=WAIT) for _ in range(sent)] == list(range(sent))
-        ctx.sink(a, "after")  # room again: the link goes on
+        while True:  # room again once the receiver has acknowledged what was read
+            try:
+                ctx.sink(a, "after")
+                break
+            except StreamFull:
+                assert time.monotonic() < deadline + WAIT
         assert messages.get(timeout=WAIT) == "after"
+
+
+# -- C5/C6: whatever a peer sends, a typed error or a closed connection --------------------
+
+
+def refusal(raw: Raw) -> str:
+    """The reason in the ERROR frame the peer sends before it closes ``raw``."""
+    reason = ""
+    while (got := raw.frame()) is not None:
+        if got[0] == 7:
+            reason = json.loads(got[1])["reason"]
+    raw.close()
+    return reason
+
+
+def test_a_bad_proof_or_a_deep_hello_closes_that_connection_only(here):
+    config = {**FAST, "listen": "127.0.0.1:0", "secret": "s3cret"}
+    with Kernel(config={"chan": config}, load_entrypoints=False) as k:
+        b, address = instance(k)
+        for mac in ("é", "\ud800", 7, ["x"]):
+            raw = Raw(port_of(address))
+            raw.send_json(1, {"v": 1, "inc": "x", "nonce": "n"})
+            assert raw.frame()[0] == 1
+            raw.send(2, json.dumps({"mac": mac}).encode())  # AUTH
+            assert "authentication failed" in refusal(raw)
+        raw = Raw(port_of(address))
+        raw.send(1, b"[" * 4000)  # deeper than the JSON parser goes
+        assert "garbage" in refusal(raw)
+        with Kernel(config={"chan": {**FAST, "secret": "s3cret"}}, load_entrypoints=False) as ok:
+            a = connected(ok, address)
+            ok.context().sink(a, "still serving")
+            assert k.context().source(f"{b}/messages").get(timeout=WAIT) == "still serving"
+
+
+def test_a_fake_server_with_a_non_ascii_proof_is_a_chan_error():
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def fake() -> None:
+        sock, _ = server.accept()
+        raw = Raw.__new__(Raw)
+        raw.sock, raw.buf = sock, b""
+        raw.frame()
+        raw.send_json(1, {"v": 1, "inc": "x", "nonce": "n", "proof": "é"})
+        raw.frame()  # until the client closes
+        sock.close()
+
+    threading.Thread(target=fake, daemon=True).start()
+    try:
+        with Kernel(config={"chan": {**FAST, "secret": "s"}}, load_entrypoints=False) as k:
+            ctx = k.context()
+            a = ctx.new("chan:null")
+            with pytest.raises(ChanError, match="secret"):
+                ctx.sink(f"{a}/peer", f"chan://127.0.0.1:{server.getsockname()[1]}/{'C' * 32}")
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["a\x00b", "a..b", "a" * 300, "x" * 64 + ".com", "-a.com", "a b", "[not:v6]", "é.com"],
+)
+def test_bad_hosts_are_malformed_uris(here, host):
+    ctx = here.context()
+    a = ctx.new("chan:null")
+    uri = f"chan://{host}:1/{'C' * 32}"
+    with pytest.raises(MalformedURI):
+        ctx.sink(f"{a}/peer", uri)
+    with pytest.raises(MalformedURI):
+        ctx.sink(f"{uri}/free", "x")
+
+
+def test_good_hosts_are_accepted(here, there):
+    b, address = instance(there)
+    port = port_of(address)
+    for host in ("127.0.0.1", "localhost", "[::1]"):
+        ctx = here.context()
+        a = ctx.new("chan:null")
+        try:
+            ctx.sink(f"{a}/peer", f"chan://{host}:{port}/{b[5:]}")
+        except ChanError as e:  # [::1] where IPv6 is off: a network error, not a bad URI
+            assert host == "[::1]", e
+        else:
+            ctx.delete(f"{a}/peer")
+            assert there.context().source(f"{b}/link").get(timeout=WAIT) == "connect"
+            assert there.context().source(f"{b}/link").get(timeout=WAIT) == "disconnect"
