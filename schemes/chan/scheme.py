@@ -18,6 +18,7 @@ from typing import Any
 
 from kernel import Context, Request, Response
 from kernel.errors import (
+    ConfigError,
     MalformedURI,
     ResourceNotFound,
     UnsupportedRepresentation,
@@ -50,6 +51,12 @@ class ChanScheme:
     """chan: Oz-style session channels: instances, gates, streams and links."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        if config["heartbeat"] >= config["suspect_after"]:
+            raise ConfigError(
+                f"config chan.heartbeat ({config['heartbeat']} s) must be less than "
+                f"chan.suspect_after ({config['suspect_after']} s), or a quiet link is "
+                "suspected between two heartbeats"
+            )
         self.config = config
         self.max_pending: int = config["max_pending"]
         #: makes the link between two instances of this kernel; tests swap in

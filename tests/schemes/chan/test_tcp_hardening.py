@@ -17,7 +17,7 @@ from xml.etree.ElementTree import Element, fromstring, tostring
 import pytest
 
 from kernel import Kernel
-from kernel.errors import LimitExceeded, MalformedURI, UnsupportedRepresentation
+from kernel.errors import ConfigError, LimitExceeded, MalformedURI, UnsupportedRepresentation
 from schemes.chan import ChanError, StreamFull
 
 FAST = {"heartbeat": 0.05, "suspect_after": 0.5, "give_up_after": 5.0}
@@ -364,3 +364,24 @@ def test_good_hosts_are_accepted(here, there):
             ctx.delete(f"{a}/peer")
             assert there.context().source(f"{b}/link").get(timeout=WAIT) == "connect"
             assert there.context().source(f"{b}/link").get(timeout=WAIT) == "disconnect"
+
+
+# -- C9: configuration that cannot work is refused -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"heartbeat": float("nan")},
+        {"heartbeat": float("inf")},
+        {"suspect_after": float("nan")},
+        {"give_up_after": float("nan")},
+        {"heartbeat": 3.0, "suspect_after": 3.0},
+        {"heartbeat": 5.0, "suspect_after": 1.0},
+        {"secret": ""},
+        {"max_frame": 100},
+    ],
+)
+def test_unworkable_config_is_a_config_error(config):
+    with pytest.raises(ConfigError):
+        Kernel(config={"chan": config}, load_entrypoints=False).close()
