@@ -120,31 +120,35 @@ async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any
     )
     conn = Conn(net, reader, writer)
     try:
-        ours = secrets.token_hex(16)
-        conn.write(
-            frame(
-                HELLO, {"v": VERSION, "inc": net.incarnation, "nonce": ours, "max": net.max_frame}
-            )
-        )
-        kind, body = await conn.next(net.suspect_after)
-        hello = fields_of(body)
-        if kind == ERROR:
-            raise Rejected(str(hello.get("code")), str(hello.get("reason")))
-        if kind != HELLO or hello.get("v") != VERSION:
-            raise Rejected("version", "the peer speaks another protocol version")
-        conn.agree(hello)
-        theirs, proof = str(hello.get("nonce")), hello.get("proof")
-        if net.secret is not None:
-            if not same_proof(proof, net.mac("server", ours, theirs)):
-                raise Rejected("auth", "the peer kernel did not prove it knows chan.secret")
-            conn.write(frame(AUTH, {"mac": net.mac("client", theirs, ours)}))
-        elif proof is not None:
-            raise Rejected("auth", "the peer kernel needs chan.secret; this one has none")
-        conn.frames.limit = net.max_frame
-        return conn, hello
+        async with asyncio.timeout(net.suspect_after):  # one deadline for the handshake
+            return await _handshake(net, conn)
     except BaseException:
         conn.close()
         raise
+
+
+async def _handshake(net: Network, conn: Conn) -> tuple[Conn, dict[str, Any]]:
+    """The hello both ways and, with chan.secret, the proofs; the peer's hello."""
+    ours = secrets.token_hex(16)
+    conn.write(
+        frame(HELLO, {"v": VERSION, "inc": net.incarnation, "nonce": ours, "max": net.max_frame})
+    )
+    kind, body = await conn.next(net.suspect_after)
+    hello = fields_of(body)
+    if kind == ERROR:
+        raise Rejected(str(hello.get("code")), str(hello.get("reason")))
+    if kind != HELLO or hello.get("v") != VERSION:
+        raise Rejected("version", "the peer speaks another protocol version")
+    conn.agree(hello)
+    theirs, proof = str(hello.get("nonce")), hello.get("proof")
+    if net.secret is not None:
+        if not same_proof(proof, net.mac("server", ours, theirs)):
+            raise Rejected("auth", "the peer kernel did not prove it knows chan.secret")
+        conn.write(frame(AUTH, {"mac": net.mac("client", theirs, ours)}))
+    elif proof is not None:
+        raise Rejected("auth", "the peer kernel needs chan.secret; this one has none")
+    conn.frames.limit = net.max_frame
+    return conn, hello
 
 
 async def redial(net: Network, link: TcpLink) -> None:

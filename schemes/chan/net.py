@@ -62,6 +62,7 @@ class Network:
         self.log = logging.getLogger("roc.chan.tcp")
         self.links: dict[str, TcpLink] = {}
         self.conns: set[Conn] = set()
+        self.greeting = 0  # connections in their handshake (see serve.MAX_GREETING)
         self.address_base: str | None = None  # chan://HOST:PORT/ once listening
         self._tasks: set[asyncio.Task[Any]] = set()
         self._calls: set[concurrent.futures.Future[Any]] = set()  # user threads waiting

@@ -38,10 +38,23 @@ if TYPE_CHECKING:
 __all__ = ["serve"]
 
 
+#: connections at most still in their handshake; more are closed at once, so a flood of
+#: silent or slow connections cannot hold the listener's memory and sockets
+MAX_GREETING = 64
+
+
 async def serve(net: Network, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     conn = Conn(net, reader, writer)
+    if net.greeting >= MAX_GREETING:
+        conn.reject(Rejected("busy", f"{MAX_GREETING} connections are in their handshake"))
+        return
     try:
-        link = await _greet(net, conn)
+        net.greeting += 1
+        try:  # one deadline for the whole greeting, however the peer trickles its bytes
+            async with asyncio.timeout(net.suspect_after):
+                link = await _greet(net, conn)
+        finally:
+            net.greeting -= 1
         if link is not None:
             await net.pump(conn, link)
     except ProtocolError as e:

@@ -18,7 +18,7 @@ import pytest
 
 from kernel import Kernel
 from kernel.errors import ConfigError, LimitExceeded, MalformedURI, UnsupportedRepresentation
-from schemes.chan import ChanError, StreamFull
+from schemes.chan import ChanError, StreamFull, serve
 
 FAST = {"heartbeat": 0.05, "suspect_after": 0.5, "give_up_after": 5.0}
 WAIT = 10
@@ -385,3 +385,53 @@ def test_good_hosts_are_accepted(here, there):
 def test_unworkable_config_is_a_config_error(config):
     with pytest.raises(ConfigError):
         Kernel(config={"chan": config}, load_entrypoints=False).close()
+
+
+# -- C4: the handshake has one deadline, and few may be in it at once -----------------------
+
+
+def closed_within(raw: Raw, seconds: float, trickle: bool) -> bool:
+    """Whether the peer closes ``raw`` within ``seconds``, while we send a byte whenever
+    0.1 s passes without an answer (if ``trickle``)."""
+    raw.sock.settimeout(0.1)
+    deadline = time.monotonic() + seconds  # a bound, not a measurement
+    while time.monotonic() < deadline:
+        try:
+            if not raw.sock.recv(65536):
+                return True
+        except TimeoutError:
+            if trickle:
+                raw.sock.sendall(b" ")
+        except ConnectionError:
+            return True
+    return False
+
+
+def test_a_trickling_handshake_is_cut_off_at_one_deadline(there):
+    b, address = instance(there)  # suspect_after = 0.5 s: the deadline for the handshake
+    raw = Raw(port_of(address))
+    raw.sock.sendall(struct.pack(">IB", 4000, 1))  # a hello of 4000 bytes, sent slowly
+    try:
+        assert closed_within(raw, 5.0, trickle=True)
+    finally:
+        raw.close()
+
+
+def test_too_many_connections_in_their_handshake_are_closed_at_once(there, here):
+    b, address = instance(there)
+    silent = [Raw(port_of(address)) for _ in range(serve.MAX_GREETING)]
+    try:
+        one_more = Raw(port_of(address))
+        assert "handshake" in refusal(one_more)
+    finally:
+        for raw in silent:
+            raw.close()
+    deadline = time.monotonic() + WAIT  # a bound: the listener notices the closes
+    while True:
+        try:
+            a = connected(here, address)
+            break
+        except ChanError:
+            assert time.monotonic() < deadline
+    here.context().sink(a, "in")
+    assert there.context().source(f"{b}/messages").get(timeout=WAIT) == "in"
