@@ -63,7 +63,7 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
     except BaseException:
         conn.close()
         raise
-    net.links[link_id] = link
+    net.dialled[link_id] = link
     net.spawn(net.pump(conn, link))
     return link.peer
 

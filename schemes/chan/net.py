@@ -60,7 +60,11 @@ class Network:
         self.ssl_client = config["ssl_client"]
         self.incarnation = secrets.token_hex(16)  # new each time a kernel starts
         self.log = logging.getLogger("roc.chan.tcp")
+        #: links accepted here (by id, which a client names to resume); the links this
+        #: kernel dialled are kept apart: dialling an instance of this very kernel makes
+        #: one of each with the same id
         self.links: dict[str, TcpLink] = {}
+        self.dialled: dict[str, TcpLink] = {}
         self.conns: set[Conn] = set()
         self.greeting = 0  # connections in their handshake (see serve.MAX_GREETING)
         self.address_base: str | None = None  # chan://HOST:PORT/ once listening
@@ -125,8 +129,9 @@ class Network:
         task.add_done_callback(self._tasks.discard)
 
     def forget(self, link: TcpLink) -> None:
-        if self.links.get(link.id) is link:
-            del self.links[link.id]
+        links = self.dialled if link.client else self.links
+        if links.get(link.id) is link:
+            del links[link.id]
 
     def stop(self) -> None:
         """Close the listener and every connection (after writing what is queued), then

@@ -20,6 +20,8 @@ from kernel import Kernel
 from kernel.errors import ConfigError, LimitExceeded, MalformedURI, UnsupportedRepresentation
 from schemes.chan import ChanError, StreamFull, serve
 
+from .proxy import Proxy
+
 FAST = {"heartbeat": 0.05, "suspect_after": 0.5, "give_up_after": 5.0}
 WAIT = 10
 
@@ -435,3 +437,25 @@ def test_too_many_connections_in_their_handshake_are_closed_at_once(there, here)
             assert time.monotonic() < deadline
     here.context().sink(a, "in")
     assert there.context().source(f"{b}/messages").get(timeout=WAIT) == "in"
+
+
+# -- C7: an instance may dial another of its own kernel by address ---------------------------
+
+
+def test_a_link_to_this_very_kernel_survives_a_reconnection(there):
+    b, address = instance(there)
+    port = port_of(address)
+    proxy = Proxy(port)
+    try:
+        ctx = there.context()
+        a = connected(there, address.replace(f":{port}/", f":{proxy.port}/"))
+        events, messages = ctx.source(f"{a}/link"), ctx.source(f"{b}/messages")
+        ctx.sink(a, "before")
+        assert messages.get(timeout=WAIT) == "before"
+        proxy.cut()
+        assert events.get(timeout=WAIT) == "tempFail"
+        assert events.get(timeout=WAIT) == "ok"
+        ctx.sink(a, "after")
+        assert messages.get(timeout=WAIT) == "after"
+    finally:
+        proxy.close()
