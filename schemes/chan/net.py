@@ -72,6 +72,7 @@ class Network:
         self._calls: set[concurrent.futures.Future[Any]] = set()  # user threads waiting
         self._server: asyncio.Server | None = None
         self._stopping = False
+        self._calls_lock = threading.Lock()  # _stopping and _calls change together
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="roc-chan-net", daemon=True)
         self._thread.start()
@@ -91,25 +92,35 @@ class Network:
         for task in tasks:
             task.cancel()
         self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        with self._calls_lock:  # a shutdown that timed out may have left callers waiting
+            for call in self._calls:
+                call.cancel()
         self.loop.close()
 
     def _call(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        """Run ``coro`` on the loop and wait for it (from a user thread)."""
-        if self._stopping:
-            coro.close()
-            raise ChannelClosed("chan: is closed: its kernel was closed")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        self._calls.add(future)
+        """Run ``coro`` on the loop and wait for it (from a user thread). Registered under
+        the lock ``stop`` takes, so every call either is refused or is cancelled by it."""
+        with self._calls_lock:
+            if self._stopping:
+                coro.close()
+                raise ChannelClosed("chan: is closed: its kernel was closed")
+            future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+            self._calls.add(future)
         try:
             return future.result()
         except concurrent.futures.CancelledError:  # the kernel closed while we waited
             raise ChannelClosed("chan: is closed: its kernel was closed") from None
         except KernelError:
             raise
+        except RuntimeError as e:  # the loop ended under the call
+            if self._stopping:
+                raise ChannelClosed("chan: is closed: its kernel was closed") from None
+            raise ChanError(f"chan: the network failed ({e})") from None
         except Exception as e:  # a peer answered with something unforeseen
             raise ChanError(f"chan: a protocol error with the peer ({type(e).__name__})") from None
         finally:
-            self._calls.discard(future)
+            with self._calls_lock:
+                self._calls.discard(future)
 
     def call_soon(self, fn: Callable[[], Any]) -> None:
         try:
@@ -136,9 +147,10 @@ class Network:
     def stop(self) -> None:
         """Close the listener and every connection (after writing what is queued), then
         end the thread. Called when the kernel closes."""
-        if self._stopping:
-            return
-        self._stopping = True
+        with self._calls_lock:
+            if self._stopping:
+                return
+            self._stopping = True
         if threading.current_thread() is not self._thread:
             try:
                 asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(5)
@@ -153,7 +165,9 @@ class Network:
             self._server.close()
         for task in list(self._tasks):
             task.cancel()
-        for call in list(self._calls):  # a user's connect or send waiting on a silent peer
+        with self._calls_lock:
+            calls = list(self._calls)
+        for call in calls:  # a user's connect or send waiting on a silent peer
             call.cancel()
         writers = [conn.writer for conn in self.conns]
         for conn in list(self.conns):

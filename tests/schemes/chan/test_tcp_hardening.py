@@ -5,6 +5,7 @@ addresses and configuration. Two kernels in this process, on real TCP over 127.0
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import struct
@@ -17,7 +18,13 @@ from xml.etree.ElementTree import Element, fromstring, tostring
 import pytest
 
 from kernel import Kernel
-from kernel.errors import ConfigError, LimitExceeded, MalformedURI, UnsupportedRepresentation
+from kernel.errors import (
+    ConfigError,
+    KernelError,
+    LimitExceeded,
+    MalformedURI,
+    UnsupportedRepresentation,
+)
 from schemes.chan import ChanError, StreamFull, serve
 
 from .proxy import Proxy
@@ -459,3 +466,40 @@ def test_a_link_to_this_very_kernel_survives_a_reconnection(there):
         assert messages.get(timeout=WAIT) == "after"
     finally:
         proxy.close()
+
+
+# -- C8: a call racing the kernel's close ---------------------------------------------------
+
+
+def test_a_call_racing_close_gets_a_typed_error_not_a_hang(monkeypatch):
+    k = Kernel(config={"chan": {**FAST, "listen": "127.0.0.1:0"}}, load_entrypoints=False)
+    b, address = instance(k)
+    entered, go, got = threading.Event(), threading.Event(), []
+    real = asyncio.run_coroutine_threadsafe
+
+    def held(coro: Any, loop: Any) -> Any:  # holds the user's call between check and schedule
+        if threading.current_thread() is user:
+            entered.set()
+            go.wait(WAIT)
+        return real(coro, loop)
+
+    def send() -> None:
+        try:
+            k.context().sink(f"{address}/free", "x")
+            got.append("sent")
+        except KernelError as e:
+            got.append(type(e).__name__)
+        except BaseException as e:
+            got.append(f"untyped {type(e).__name__}")
+
+    monkeypatch.setattr(asyncio, "run_coroutine_threadsafe", held)
+    user = threading.Thread(target=send, daemon=True)
+    user.start()
+    assert entered.wait(WAIT)
+    closer = threading.Thread(target=k.close, daemon=True)
+    closer.start()
+    closer.join(0.5)  # unfixed, the close runs to its end meanwhile; fixed, it waits
+    go.set()
+    user.join(WAIT)
+    closer.join(WAIT)
+    assert got in (["sent"], ["ChannelClosed"]) and not closer.is_alive()
