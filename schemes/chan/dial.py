@@ -45,7 +45,7 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
     conn, hello = await _dialled(net, host, port, to)
     try:
         link_id = secrets.token_hex(16).upper()
-        me = net.address_base or "chan://{}:0/".format(conn.writer.get_extra_info("sockname")[0])
+        me = net.address_base or _unlistened(conn.writer.get_extra_info("sockname")[0])
         conn.write(frame(OPEN, {"to": to, "link": link_id, "from": me + instance.id}))
         reply = await _answer(net, conn, host, port, to)
         peer_id = reply.get("peer")
@@ -66,6 +66,11 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
     net.dialled[link_id] = link
     net.spawn(net.pump(conn, link))
     return link.peer
+
+
+def _unlistened(host: str) -> str:
+    """The address base of a kernel that does not listen: its host, port 0."""
+    return f"chan://[{host}]:0/" if ":" in host else f"chan://{host}:0/"
 
 
 async def free_send(net: Network, host: str, port: int, to: str, payload: bytes) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from .address import parse_remote
 from .conn import Conn, Rejected, is_id, same_proof
 from .errors import AlreadyConnected, ChanError, ChannelClosed, StreamFull
 from .link import short
@@ -120,13 +121,10 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
 
 def _accept(net: Network, conn: Conn, request: dict[str, Any]) -> TcpLink:
     to, link_id, peer = request.get("to"), request.get("link"), request.get("from")
-    if not (
-        is_id(to)
-        and is_id(link_id)
-        and isinstance(peer, str)
-        and peer.startswith("chan://")
-        and len(peer) < 300
-    ):
+    if not (is_id(to) and is_id(link_id) and isinstance(peer, str) and len(peer) < 300):
+        raise ProtocolError("garbage (a malformed open request)")
+    remote = parse_remote(peer)  # shown by SOURCE chan:ID/peer and logged: checked
+    if remote is None or remote[3]:
         raise ProtocolError("garbage (a malformed open request)")
     to, link_id = str(to), str(link_id)
     if link_id in net.links:

@@ -503,3 +503,25 @@ def test_a_call_racing_close_gets_a_typed_error_not_a_hang(monkeypatch):
     user.join(WAIT)
     closer.join(WAIT)
     assert got in (["sent"], ["ChannelClosed"]) and not closer.is_alive()
+
+
+# -- C10: what a peer says about itself is checked before it is shown or logged -------------
+
+
+@pytest.mark.parametrize(
+    "me",
+    [
+        "chan://evil\nWARNING forged:1/" + "B" * 32,
+        "chan://h:1/" + "B" * 32 + "/messages",
+        "chan://h:1/" + "b" * 32,
+        "chan://a..b:1/" + "B" * 32,
+    ],
+)
+def test_an_open_request_with_a_bad_from_is_refused(there, me):
+    b, address = instance(there)
+    raw = Raw(port_of(address))
+    raw.send_json(1, {"v": 1, "inc": "raw", "nonce": "n"})
+    assert raw.frame()[0] == 1
+    raw.send_json(3, {"to": b[5:], "link": "A" * 32, "from": me})
+    assert "malformed open" in refusal(raw)
+    assert there.context().source(f"{b}/peer") is None
