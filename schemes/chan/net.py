@@ -199,7 +199,7 @@ class Network:
                         return
                     if kind == MSG and link.full():
                         await self._drained(conn, link)
-                        if link.conn is not conn:
+                        if link.conn is not conn or conn.closed:
                             return
                     link.on_frame(kind, body)
                 link.batch_done()
@@ -229,7 +229,7 @@ class Network:
         link.paused = True
         delay = 0.001
         try:
-            while link.full() and link.conn is conn:
+            while link.full() and link.conn is conn and not conn.closed:
                 conn.last_rx = self.now()  # we stopped reading: the peer is not silent
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.heartbeat, 0.05)

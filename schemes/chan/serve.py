@@ -71,6 +71,8 @@ async def serve(net: Network, reader: asyncio.StreamReader, writer: asyncio.Stre
         conn.write(frame(ERROR, {"code": code, "reason": e.message}))
     except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError):
         pass
+    except asyncio.CancelledError:  # the kernel is closing; end as a finished task, since
+        pass  # asyncio's start_server callback logs an error for a cancelled one (3.11)
     except Exception as e:  # whatever else a peer's bytes provoke ends that connection only
         conn.reject(ProtocolError(f"garbage ({type(e).__name__})"))
     finally:
