@@ -11,7 +11,8 @@ the connection the client opened, and only the client reconnects.
 
 Whatever a peer does wrong (garbage, an oversized frame, a wrong version, no proof of the
 secret, an unknown id) closes that one connection with a logged reason, told to the peer in
-an ``ERROR`` frame; the kernel and its other connections go on.
+an ``ERROR`` frame; the kernel and its other connections go on. On an open link that
+ends the link at both ends (``permFail``): no new connection mends a broken protocol.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .conn import READ, Conn
 from .errors import ChanError, ChannelClosed
 from .serve import serve
 from .tcp import TcpLink
-from .wire import MSG, Fatal, ProtocolError, encode
+from .wire import MSG, ProtocolError, encode
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -212,9 +213,8 @@ class Network:
                 frames = conn.frames.feed(data)
         except ProtocolError as e:
             why = str(e)
-            conn.reject(e)
-            if isinstance(e, Fatal):
-                link.perm_fail(why)
+            conn.reject(e)  # the peer is told (ERROR), and ends the link too
+            link.perm_fail(why)  # no new connection mends a peer that breaks the protocol
         except (OSError, ConnectionError) as e:
             why = f"the connection broke ({type(e).__name__})"
         finally:

@@ -27,7 +27,6 @@ from .wire import (
     BYE,
     ERROR,
     MSG,
-    Fatal,
     ProtocolError,
     ack_frame,
     data_frame,
@@ -178,7 +177,7 @@ class TcpLink(Link):
         try:  # decoded before it counts as received: a message is never skipped
             value = decode(body[8:])
         except ProtocolError as e:
-            raise Fatal(f"message {seq} cannot be decoded: {e}") from None
+            raise ProtocolError(f"message {seq} cannot be decoded: {e}") from None
         self.received = seq
         self._progress = True
         if not self.over:

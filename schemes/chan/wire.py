@@ -25,7 +25,6 @@ from kernel.errors import UnsupportedRepresentation
 __all__ = [
     "VERSION",
     "ProtocolError",
-    "Fatal",
     "Frames",
     "encode",
     "decode",
@@ -62,11 +61,6 @@ _JSON_SCALARS = (str, int, float, bool, type(None))
 
 class ProtocolError(Exception):
     """The peer sent something this protocol does not allow; the connection is closed."""
-
-
-class Fatal(ProtocolError):
-    """A protocol error that no new connection can mend (a message that cannot be decoded
-    would come again): the link ends in ``permFail``."""
 
 
 # -- values ---------------------------------------------------------------------------------

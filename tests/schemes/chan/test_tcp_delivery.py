@@ -92,16 +92,24 @@ def test_what_the_receiver_could_not_decode_is_refused_at_the_sender(there, here
         here.context().sink(f"{address}/free", message)
 
 
-def test_an_undecodable_message_from_a_peer_is_permfail_not_a_skip(there):
+@pytest.mark.parametrize(
+    ("frame", "reason"),
+    [
+        (struct.pack(">Q", 1) + b"{not json", b"cannot be decoded"),
+        (struct.pack(">Q", 2) + b"2", b"a gap in sequence numbers"),
+    ],
+    ids=["undecodable", "gap"],
+)
+def test_a_peer_breaking_the_protocol_on_an_open_link_is_permfail_not_a_skip(there, frame, reason):
     b, address = instance(there)
     events = there.context().source(f"{b}/link")
     raw = opened(port_of(address), b[5:])
     try:
         assert events.get(timeout=WAIT) == "connect"
-        raw.send(8, struct.pack(">Q", 1) + b"{not json")  # MSG 1
+        raw.send(8, frame)  # MSG
         while (got := raw.frame()) is not None and got[0] != 7:
             pass
-        assert got is not None and b"cannot be decoded" in got[1]  # ERROR
+        assert got is not None and reason in got[1]  # ERROR
         assert events.get(timeout=WAIT) == "permFail"
         assert len(there.context().source(f"{b}/messages")) == 0
     finally:
