@@ -11,12 +11,14 @@ between two instances is a :class:`Link`: in one process a :class:`LocalLink`, i
 
 from __future__ import annotations
 
+import math
 import ssl
 from typing import Any
 
 from kernel import Option, hookimpl
-from kernel.config import non_negative, positive
+from kernel.config import positive
 
+from .conn import HANDSHAKE_FRAME
 from .errors import AlreadyConnected, ChanError, ChannelClosed, NotConnected, StreamFull
 from .instance import Gate, Instance
 from .link import Endpoint, FaultLink, Link, LocalLink
@@ -43,6 +45,24 @@ __all__ = [
 ]
 
 
+def _seconds(value: Any) -> str | None:
+    return None if math.isfinite(value) and value > 0 else "must be a finite number above zero"
+
+
+def _seconds_or_zero(value: Any) -> str | None:
+    return None if math.isfinite(value) and value >= 0 else "must be a finite number, 0 or more"
+
+
+def _secret(value: Any) -> str | None:
+    return "must not be empty (leave it unset for no authentication)" if value == "" else None
+
+
+def _frame(value: Any) -> str | None:
+    if value < HANDSHAKE_FRAME:
+        return f"must be at least {HANDSHAKE_FRAME} bytes (what a handshake may take)"
+    return None
+
+
 def _host_port(value: Any) -> str | None:
     try:
         split_host_port(value)
@@ -67,17 +87,22 @@ def roc_config() -> dict[str, dict[str, Option]]:
                 "HOST:PORT to listen on for other processes (port 0: any free port)",
                 _host_port,
             ),
-            "heartbeat": Option(1.0, float, "seconds between heartbeats on a quiet link", positive),
-            "suspect_after": Option(3.0, float, "seconds of silence before tempFail", positive),
-            "give_up_after": Option(
-                60.0, float, "seconds in tempFail before permFail", non_negative
+            "heartbeat": Option(
+                1.0,
+                float,
+                "seconds between heartbeats on a quiet link (less than suspect_after)",
+                _seconds,
             ),
-            "secret": Option(None, str, "shared secret a peer kernel must prove it knows"),
+            "suspect_after": Option(3.0, float, "seconds of silence before tempFail", _seconds),
+            "give_up_after": Option(
+                60.0, float, "seconds in tempFail before permFail", _seconds_or_zero
+            ),
+            "secret": Option(None, str, "shared secret a peer kernel must prove it knows", _secret),
             "max_frame": Option(
                 16 * 2**20,
                 int,
                 "largest frame (bytes) accepted from a peer; a larger one closes its connection",
-                positive,
+                _frame,
             ),
             "ssl_server": Option(None, ssl.SSLContext, "TLS context for the listener"),
             "ssl_client": Option(None, ssl.SSLContext, "TLS context for dialling out"),

@@ -7,6 +7,7 @@ heartbeats) and, when the peer misbehaves, says why in an ``ERROR`` frame before
 from __future__ import annotations
 
 import asyncio
+import hmac
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from .wire import ERROR, Frames, ProtocolError, frame
 if TYPE_CHECKING:
     from .net import Network
 
-__all__ = ["Conn", "Rejected", "is_id", "READ", "TRANSIENT"]
+__all__ = ["Conn", "Rejected", "is_id", "same_proof", "READ", "TRANSIENT"]
 
 _ID = re.compile(r"[0-9A-F]{32}\Z")
 READ = 1 << 16
@@ -41,7 +42,7 @@ class Rejected(ProtocolError):
 class Conn:
     """One TCP connection: a frame reader over its stream, a writer, when it last spoke."""
 
-    __slots__ = ("net", "reader", "writer", "frames", "last_rx", "closed", "who")
+    __slots__ = ("net", "reader", "writer", "frames", "last_rx", "closed", "who", "limit")
 
     def __init__(
         self, net: Network, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -51,11 +52,21 @@ class Conn:
         self.writer = writer
         # until the peer has passed the handshake it gets small frames only
         self.frames = Frames(min(net.max_frame, HANDSHAKE_FRAME))
+        #: the largest frame both ends accept (the peer says its own in its hello)
+        self.limit = net.max_frame
         self.last_rx = net.now()
         self.closed = False
         peer = writer.get_extra_info("peername")
         self.who = f"{peer[0]}:{peer[1]}" if peer else "?"
         net.conns.add(self)
+
+    def agree(self, hello: dict[str, Any]) -> None:
+        """Take the peer's ``max`` (its chan.max_frame) from its hello: a frame it would
+        refuse is never sent."""
+        theirs = hello.get("max", self.limit)
+        if type(theirs) is not int or theirs < HANDSHAKE_FRAME:
+            raise ProtocolError("garbage (a malformed max in the hello)")
+        self.limit = min(self.limit, theirs)
 
     def write(self, data: bytes) -> None:
         if not self.closed:
@@ -84,6 +95,14 @@ class Conn:
             self.closed = True
             self.writer.close()
             self.net.conns.discard(self)
+
+
+def same_proof(given: Any, expected: str) -> bool:
+    """Whether ``given`` (from the peer: any JSON value) is the proof ``expected``, compared
+    in constant time; anything not a string, or not ASCII, is simply wrong."""
+    if not isinstance(given, str) or not given.isascii():
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def is_id(value: Any) -> bool:

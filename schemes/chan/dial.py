@@ -9,13 +9,14 @@ the peer saying the link is unknown), which is ``permFail``.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from .conn import TRANSIENT, Conn, Rejected, is_id
+from kernel.errors import LimitExceeded
+
+from .conn import TRANSIENT, Conn, Rejected, is_id, same_proof
 from .errors import AlreadyConnected, ChanError, ChannelClosed, StreamFull
-from .tcp import TcpLink
+from .tcp import TcpLink, too_large
 from .wire import (
     AUTH,
     BYE,
@@ -44,7 +45,7 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
     conn, hello = await _dialled(net, host, port, to)
     try:
         link_id = secrets.token_hex(16).upper()
-        me = net.address_base or "chan://{}:0/".format(conn.writer.get_extra_info("sockname")[0])
+        me = net.address_base or _unlistened(conn.writer.get_extra_info("sockname")[0])
         conn.write(frame(OPEN, {"to": to, "link": link_id, "from": me + instance.id}))
         reply = await _answer(net, conn, host, port, to)
         peer_id = reply.get("peer")
@@ -53,7 +54,7 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
         link = TcpLink(net, instance, f"chan://{host}:{port}/{peer_id}", link_id, True, net.cap)
         link.target = (host, port)
         link.peer_incarnation = str(hello.get("inc"))
-        link.conn = conn
+        link.conn, link.limit = conn, conn.limit
         try:
             instance.attach(link)
         except BaseException:  # connected meanwhile: end the far side in order
@@ -62,14 +63,21 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
     except BaseException:
         conn.close()
         raise
-    net.links[link_id] = link
+    net.dialled[link_id] = link
     net.spawn(net.pump(conn, link))
     return link.peer
+
+
+def _unlistened(host: str) -> str:
+    """The address base of a kernel that does not listen: its host, port 0."""
+    return f"chan://[{host}]:0/" if ":" in host else f"chan://{host}:0/"
 
 
 async def free_send(net: Network, host: str, port: int, to: str, payload: bytes) -> None:
     conn, _ = await _dialled(net, host, port, to)
     try:
+        if len(payload) + 32 > conn.limit:
+            raise LimitExceeded(too_large(len(payload), conn.limit, f"chan://{host}:{port}"))
         conn.write(raw_frame(FREE, to.encode() + payload))
         await _answer(net, conn, host, port, to)
     finally:
@@ -117,32 +125,48 @@ async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any
     )
     conn = Conn(net, reader, writer)
     try:
-        ours = secrets.token_hex(16)
-        conn.write(frame(HELLO, {"v": VERSION, "inc": net.incarnation, "nonce": ours}))
-        kind, body = await conn.next(net.suspect_after)
-        hello = fields_of(body)
-        if kind == ERROR:
-            raise Rejected(str(hello.get("code")), str(hello.get("reason")))
-        if kind != HELLO or hello.get("v") != VERSION:
-            raise Rejected("version", "the peer speaks another protocol version")
-        theirs, proof = str(hello.get("nonce")), hello.get("proof")
-        if net.secret is not None:
-            if not isinstance(proof, str) or not hmac.compare_digest(
-                proof, net.mac("server", ours, theirs)
-            ):
-                raise Rejected("auth", "the peer kernel did not prove it knows chan.secret")
-            conn.write(frame(AUTH, {"mac": net.mac("client", theirs, ours)}))
-        elif proof is not None:
-            raise Rejected("auth", "the peer kernel needs chan.secret; this one has none")
-        conn.frames.limit = net.max_frame
-        return conn, hello
+        async with asyncio.timeout(net.suspect_after):  # one deadline for the handshake
+            return await _handshake(net, conn)
     except BaseException:
         conn.close()
         raise
 
 
+async def _handshake(net: Network, conn: Conn) -> tuple[Conn, dict[str, Any]]:
+    """The hello both ways and, with chan.secret, the proofs; the peer's hello."""
+    ours = secrets.token_hex(16)
+    conn.write(
+        frame(HELLO, {"v": VERSION, "inc": net.incarnation, "nonce": ours, "max": net.max_frame})
+    )
+    kind, body = await conn.next(net.suspect_after)
+    hello = fields_of(body)
+    if kind == ERROR:
+        raise Rejected(str(hello.get("code")), str(hello.get("reason")))
+    if kind != HELLO or hello.get("v") != VERSION:
+        raise Rejected("version", "the peer speaks another protocol version")
+    conn.agree(hello)
+    theirs, proof = str(hello.get("nonce")), hello.get("proof")
+    if net.secret is not None:
+        if not same_proof(proof, net.mac("server", ours, theirs)):
+            raise Rejected("auth", "the peer kernel did not prove it knows chan.secret")
+        conn.write(frame(AUTH, {"mac": net.mac("client", theirs, ours)}))
+    elif proof is not None:
+        raise Rejected("auth", "the peer kernel needs chan.secret; this one has none")
+    conn.frames.limit = net.max_frame
+    return conn, hello
+
+
 async def redial(net: Network, link: TcpLink) -> None:
-    """Reconnect ``link`` with backoff, until it resumes or fails for good."""
+    """Reconnect ``link`` with backoff, until it resumes or fails for good; a peer that
+    provokes anything unforeseen ends the link (permFail), never the task silently."""
+    try:
+        await _redial(net, link)
+    except Exception as e:
+        net.log.warning("chan: reconnecting failed: %s", type(e).__name__)
+        link.perm_fail(f"a protocol error while reconnecting ({type(e).__name__})")
+
+
+async def _redial(net: Network, link: TcpLink) -> None:
     assert link.target is not None
     host, port = link.target
     delay = min(0.02, net.heartbeat)

@@ -11,7 +11,8 @@ the connection the client opened, and only the client reconnects.
 
 Whatever a peer does wrong (garbage, an oversized frame, a wrong version, no proof of the
 secret, an unknown id) closes that one connection with a logged reason, told to the peer in
-an ``ERROR`` frame; the kernel and its other connections go on.
+an ``ERROR`` frame; the kernel and its other connections go on. On an open link that
+ends the link at both ends (``permFail``): no new connection mends a broken protocol.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from kernel.errors import KernelError
+
 from . import dial
 from .conn import READ, Conn
 from .errors import ChanError, ChannelClosed
 from .serve import serve
 from .tcp import TcpLink
-from .wire import ProtocolError, encode
+from .wire import MSG, ProtocolError, encode
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -58,13 +61,19 @@ class Network:
         self.ssl_client = config["ssl_client"]
         self.incarnation = secrets.token_hex(16)  # new each time a kernel starts
         self.log = logging.getLogger("roc.chan.tcp")
+        #: links accepted here (by id, which a client names to resume); the links this
+        #: kernel dialled are kept apart: dialling an instance of this very kernel makes
+        #: one of each with the same id
         self.links: dict[str, TcpLink] = {}
+        self.dialled: dict[str, TcpLink] = {}
         self.conns: set[Conn] = set()
+        self.greeting = 0  # connections in their handshake (see serve.MAX_GREETING)
         self.address_base: str | None = None  # chan://HOST:PORT/ once listening
         self._tasks: set[asyncio.Task[Any]] = set()
         self._calls: set[concurrent.futures.Future[Any]] = set()  # user threads waiting
         self._server: asyncio.Server | None = None
         self._stopping = False
+        self._calls_lock = threading.Lock()  # _stopping and _calls change together
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="roc-chan-net", daemon=True)
         self._thread.start()
@@ -84,21 +93,35 @@ class Network:
         for task in tasks:
             task.cancel()
         self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        with self._calls_lock:  # a shutdown that timed out may have left callers waiting
+            for call in self._calls:
+                call.cancel()
         self.loop.close()
 
     def _call(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        """Run ``coro`` on the loop and wait for it (from a user thread)."""
-        if self._stopping:
-            coro.close()
-            raise ChannelClosed("chan: is closed: its kernel was closed")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        self._calls.add(future)
+        """Run ``coro`` on the loop and wait for it (from a user thread). Registered under
+        the lock ``stop`` takes, so every call either is refused or is cancelled by it."""
+        with self._calls_lock:
+            if self._stopping:
+                coro.close()
+                raise ChannelClosed("chan: is closed: its kernel was closed")
+            future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+            self._calls.add(future)
         try:
             return future.result()
         except concurrent.futures.CancelledError:  # the kernel closed while we waited
             raise ChannelClosed("chan: is closed: its kernel was closed") from None
+        except KernelError:
+            raise
+        except RuntimeError as e:  # the loop ended under the call
+            if self._stopping:
+                raise ChannelClosed("chan: is closed: its kernel was closed") from None
+            raise ChanError(f"chan: the network failed ({e})") from None
+        except Exception as e:  # a peer answered with something unforeseen
+            raise ChanError(f"chan: a protocol error with the peer ({type(e).__name__})") from None
         finally:
-            self._calls.discard(future)
+            with self._calls_lock:
+                self._calls.discard(future)
 
     def call_soon(self, fn: Callable[[], Any]) -> None:
         try:
@@ -118,15 +141,17 @@ class Network:
         task.add_done_callback(self._tasks.discard)
 
     def forget(self, link: TcpLink) -> None:
-        if self.links.get(link.id) is link:
-            del self.links[link.id]
+        links = self.dialled if link.client else self.links
+        if links.get(link.id) is link:
+            del links[link.id]
 
     def stop(self) -> None:
         """Close the listener and every connection (after writing what is queued), then
         end the thread. Called when the kernel closes."""
-        if self._stopping:
-            return
-        self._stopping = True
+        with self._calls_lock:
+            if self._stopping:
+                return
+            self._stopping = True
         if threading.current_thread() is not self._thread:
             try:
                 asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(5)
@@ -141,7 +166,9 @@ class Network:
             self._server.close()
         for task in list(self._tasks):
             task.cancel()
-        for call in list(self._calls):  # a user's connect or send waiting on a silent peer
+        with self._calls_lock:
+            calls = list(self._calls)
+        for call in calls:  # a user's connect or send waiting on a silent peer
             call.cancel()
         writers = [conn.writer for conn in self.conns]
         for conn in list(self.conns):
@@ -171,6 +198,10 @@ class Network:
                 for kind, body in frames:
                     if link.conn is not conn:
                         return
+                    if kind == MSG and link.full():
+                        await self._drained(conn, link)
+                        if link.conn is not conn or conn.closed:
+                            return
                     link.on_frame(kind, body)
                 link.batch_done()
                 if link.conn is not conn:
@@ -182,12 +213,28 @@ class Network:
                 frames = conn.frames.feed(data)
         except ProtocolError as e:
             why = str(e)
-            conn.reject(e)
+            conn.reject(e)  # the peer is told (ERROR), and ends the link too
+            link.perm_fail(why)  # no new connection mends a peer that breaks the protocol
         except (OSError, ConnectionError) as e:
             why = f"the connection broke ({type(e).__name__})"
         finally:
             beat.cancel()
             link.lost(conn, why)
+
+    async def _drained(self, conn: Conn, link: TcpLink) -> None:
+        """Wait, reading nothing and acknowledging nothing more, until the reader has made
+        room in the instance's stream (chan.max_pending): the sender's unacknowledged
+        messages pile up at the sender, which gets StreamFull as in one process."""
+        link.batch_done()  # acknowledge what was delivered so far
+        link.paused = True
+        delay = 0.001
+        try:
+            while link.full() and link.conn is conn and not conn.closed:
+                conn.last_rx = self.now()  # we stopped reading: the peer is not silent
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.heartbeat, 0.05)
+        finally:
+            link.paused = False
 
     async def _beat(self, conn: Conn, link: TcpLink) -> None:
         while link.conn is conn:

@@ -18,12 +18,14 @@ from typing import Any
 
 from kernel import Context, Request, Response
 from kernel.errors import (
+    ConfigError,
     MalformedURI,
     ResourceNotFound,
     UnsupportedRepresentation,
     VerbNotSupported,
 )
 
+from .address import parse_remote
 from .errors import ChannelClosed, StreamFull
 from .instance import Gate, Instance, LinkMaker, connect
 from .link import Link, LocalLink, short
@@ -33,7 +35,6 @@ from .net import Network
 __all__ = ["ChanScheme"]
 
 _URI = re.compile(r"chan:([0-9A-F]{32})(?:/([a-z]+))?\Z")
-_REMOTE = re.compile(r"chan://(\[[^\]/]+\]|[^:/\[\]]+):(\d{1,5})/([0-9A-F]{32})(?:/([a-z]+))?\Z")
 _PARTS = "peer, messages, free, link, sessions, address"
 # which PART each verb answers, on an instance and on a gate ("" is chan:ID itself)
 _INSTANCE = {
@@ -50,6 +51,12 @@ class ChanScheme:
     """chan: Oz-style session channels: instances, gates, streams and links."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        if config["heartbeat"] >= config["suspect_after"]:
+            raise ConfigError(
+                f"config chan.heartbeat ({config['heartbeat']} s) must be less than "
+                f"chan.suspect_after ({config['suspect_after']} s), or a quiet link is "
+                "suspected between two heartbeats"
+            )
         self.config = config
         self.max_pending: int = config["max_pending"]
         #: makes the link between two instances of this kernel; tests swap in
@@ -285,11 +292,11 @@ class ChanScheme:
 
 def _remote(uri: str) -> tuple[str, int, str, str]:
     """``chan://HOST:PORT/ID[/PART]`` as ``(host, port, id, part)``; MalformedURI if not."""
-    match = _REMOTE.match(uri)
-    if match is None or int(match.group(2)) > 65535:
+    parsed = parse_remote(uri)
+    if parsed is None:
         raise MalformedURI(
-            f"a remote chan URI is chan://HOST:PORT/ID (ID 32 hex digits, as SOURCE "
-            f"chan:ID/address gave), not {short(uri)!r}"
+            f"a remote chan URI is chan://HOST:PORT/ID (HOST a DNS name, an IPv4 address or "
+            f"[an IPv6 address], ID 32 hex digits, as SOURCE chan:ID/address gave), "
+            f"not {short(uri)!r}"
         )
-    host, port, id, part = match.groups()
-    return host.strip("[]"), int(port), id, part or ""
+    return parsed

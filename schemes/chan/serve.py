@@ -9,11 +9,11 @@ existing link again, after a break) or ``FREE`` (one free-for-all message).
 from __future__ import annotations
 
 import asyncio
-import hmac
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from .conn import Conn, Rejected, is_id
+from .address import parse_remote
+from .conn import Conn, Rejected, is_id, same_proof
 from .errors import AlreadyConnected, ChanError, ChannelClosed, StreamFull
 from .link import short
 from .tcp import TcpLink, short_id
@@ -39,10 +39,23 @@ if TYPE_CHECKING:
 __all__ = ["serve"]
 
 
+#: connections at most still in their handshake; more are closed at once, so a flood of
+#: silent or slow connections cannot hold the listener's memory and sockets
+MAX_GREETING = 64
+
+
 async def serve(net: Network, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     conn = Conn(net, reader, writer)
+    if net.greeting >= MAX_GREETING:
+        conn.reject(Rejected("busy", f"{MAX_GREETING} connections are in their handshake"))
+        return
     try:
-        link = await _greet(net, conn)
+        net.greeting += 1
+        try:  # one deadline for the whole greeting, however the peer trickles its bytes
+            async with asyncio.timeout(net.suspect_after):
+                link = await _greet(net, conn)
+        finally:
+            net.greeting -= 1
         if link is not None:
             await net.pump(conn, link)
     except ProtocolError as e:
@@ -58,6 +71,10 @@ async def serve(net: Network, reader: asyncio.StreamReader, writer: asyncio.Stre
         conn.write(frame(ERROR, {"code": code, "reason": e.message}))
     except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError):
         pass
+    except asyncio.CancelledError:  # the kernel is closing; end as a finished task, since
+        pass  # asyncio's start_server callback logs an error for a cancelled one (3.11)
+    except Exception as e:  # whatever else a peer's bytes provoke ends that connection only
+        conn.reject(ProtocolError(f"garbage ({type(e).__name__})"))
     finally:
         conn.close()
 
@@ -74,17 +91,23 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
             "version",
             f"a wrong protocol version {str(hello.get('v'))[:16]!r} (this kernel speaks {VERSION})",
         )
+    conn.agree(hello)
     theirs, ours = str(hello.get("nonce"))[:64], secrets.token_hex(16)
-    reply: dict[str, Any] = {"v": VERSION, "inc": net.incarnation, "nonce": ours}
+    reply: dict[str, Any] = {
+        "v": VERSION,
+        "inc": net.incarnation,
+        "nonce": ours,
+        "max": net.max_frame,
+    }
     if net.secret is not None:
         reply["proof"] = net.mac("server", theirs, ours)
     conn.write(frame(HELLO, reply))
     if net.secret is not None:
         kind, body = await conn.next(wait)
         mac = fields_of(body).get("mac") if kind == AUTH else None
-        if not isinstance(mac, str):
+        if mac is None:
             raise Rejected("auth", "unauthenticated (this kernel needs chan.secret)")
-        if not hmac.compare_digest(mac, net.mac("client", ours, theirs)):
+        if not same_proof(mac, net.mac("client", ours, theirs)):
             raise Rejected("auth", "authentication failed (a wrong chan.secret)")
     conn.frames.limit = net.max_frame  # a proven peer may send whole messages
     kind, body = await conn.next(wait)
@@ -100,13 +123,10 @@ async def _greet(net: Network, conn: Conn) -> TcpLink | None:
 
 def _accept(net: Network, conn: Conn, request: dict[str, Any]) -> TcpLink:
     to, link_id, peer = request.get("to"), request.get("link"), request.get("from")
-    if not (
-        is_id(to)
-        and is_id(link_id)
-        and isinstance(peer, str)
-        and peer.startswith("chan://")
-        and len(peer) < 300
-    ):
+    if not (is_id(to) and is_id(link_id) and isinstance(peer, str) and len(peer) < 300):
+        raise ProtocolError("garbage (a malformed open request)")
+    remote = parse_remote(peer)  # shown by SOURCE chan:ID/peer and logged: checked
+    if remote is None or remote[3]:
         raise ProtocolError("garbage (a malformed open request)")
     to, link_id = str(to), str(link_id)
     if link_id in net.links:
@@ -115,7 +135,7 @@ def _accept(net: Network, conn: Conn, request: dict[str, Any]) -> TcpLink:
 
     def make(owner: Instance) -> TcpLink:
         link = TcpLink(net, owner, peer, link_id, False, net.cap)
-        link.conn = conn
+        link.conn, link.limit = conn, conn.limit
         made.append(link)
         return link
 

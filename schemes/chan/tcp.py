@@ -22,7 +22,19 @@ from kernel.errors import LimitExceeded
 
 from .errors import ChannelClosed, NotConnected, StreamFull
 from .link import DISCONNECT, OK, PERM_FAIL, TEMP_FAIL, Endpoint, Link, short
-from .wire import ACK, BYE, MSG, ProtocolError, ack_frame, data_frame, decode, encode, seq_of
+from .wire import (
+    ACK,
+    BYE,
+    ERROR,
+    MSG,
+    ProtocolError,
+    ack_frame,
+    data_frame,
+    decode,
+    encode,
+    fields_of,
+    seq_of,
+)
 
 if TYPE_CHECKING:
     from .net import Conn, Network
@@ -48,6 +60,9 @@ class TcpLink(Link):
         "failure",
         "received",
         "failed_at",
+        "limit",
+        "paused",
+        "_progress",
         "conn",
         "_lock",
         "_seq",
@@ -74,7 +89,10 @@ class TcpLink(Link):
         self.done = False  # the network has let go of it
         self.failure = ""  # why it ended in permFail (for logs and tests)
         self.received = 0  # the highest sequence number delivered here, in order
-        self.failed_at = 0.0
+        self.failed_at = 0.0  # when the link went into tempFail with no progress since
+        self._progress = True  # a message or an ACK got through since the last resume
+        self.limit = net.max_frame  # the largest frame both ends accept (see Conn.agree)
+        self.paused = False  # not reading: the owner's stream is full (see Network.pump)
         self.conn: Conn | None = None
         self._lock = threading.Lock()
         self._seq = 0
@@ -89,11 +107,8 @@ class TcpLink(Link):
 
     def send(self, message: Any) -> None:
         payload = encode(message)
-        if len(payload) + 8 > self.net.max_frame:
-            raise LimitExceeded(
-                f"a message of {len(payload)} bytes is larger than config chan.max_frame "
-                f"({self.net.max_frame}), so it cannot travel to {short(self.peer)}"
-            )
+        if len(payload) + 8 > self.limit:
+            raise LimitExceeded(too_large(len(payload), self.limit, short(self.peer)))
         self._queue(MSG, payload)
 
     def disconnect(self) -> bool:
@@ -144,6 +159,10 @@ class TcpLink(Link):
         if kind == ACK:
             self._acked(seq_of(body))
             return
+        if kind == ERROR:  # the peer found this link broken beyond repair
+            reason = str(fields_of(body).get("reason"))[:200]
+            self.perm_fail(f"the peer ended the link: {reason!r}")
+            return
         if kind != MSG and kind != BYE:
             raise ProtocolError(f"garbage (a frame of kind {kind} on an open link)")
         seq = seq_of(body)
@@ -151,14 +170,26 @@ class TcpLink(Link):
             return  # sent again after a reconnection: delivered already
         if seq != self.received + 1:
             raise ProtocolError(f"a gap in sequence numbers ({self.received} then {seq})")
-        self.received = seq
         if kind == BYE:
+            self.received = seq
             self._peer_left()
-        elif not self.over:
+            return
+        try:  # decoded before it counts as received: a message is never skipped
+            value = decode(body[8:])
+        except ProtocolError as e:
+            raise ProtocolError(f"message {seq} cannot be decoded: {e}") from None
+        self.received = seq
+        self._progress = True
+        if not self.over:
             try:
-                self.owner.messages.put(decode(body[8:]), force=True)
+                self.owner.messages.put(value, force=True)  # room made: see Network.pump
             except ChannelClosed:  # the instance closed; its BYE is on its way
                 pass
+
+    def full(self) -> bool:
+        """Whether the owner's stream holds chan.max_pending unread messages."""
+        messages = self.owner.messages
+        return not self.over and len(messages) >= messages.cap
 
     def batch_done(self) -> None:
         """After a batch of frames: acknowledge what arrived (one ACK per batch)."""
@@ -176,6 +207,8 @@ class TcpLink(Link):
     def _acked(self, upto: int) -> None:
         with self._lock:
             inflight = self._inflight
+            if inflight and inflight[0][0] <= upto or not inflight:
+                self._progress = True  # a resume that only resends what is refused is none
             while inflight and inflight[0][0] <= upto:
                 inflight.popleft()
             finished = self.over and not inflight and not self._unsent
@@ -196,6 +229,8 @@ class TcpLink(Link):
         """``conn`` now carries the link; the peer has received up to ``peer_received``:
         send the rest again, in order, and tell the owner ``ok`` if it was in tempFail."""
         old, self.conn = self.conn, conn
+        self.limit = conn.limit
+        self._progress = False
         if old is not None and old is not conn:
             old.close()
         if self._timer is not None:
@@ -234,13 +269,15 @@ class TcpLink(Link):
             was, self.state = self.state, TEMP_FAIL
             over = self.over
         if was == OK:
-            self.failed_at = self.net.now()
+            if self._progress:  # else give_up_after still counts from the earlier failure
+                self.failed_at = self.net.now()
             if not over:
                 self.owner.on_link(self, TEMP_FAIL)
         if self.client:
             self.net.redial(self)
         elif self._timer is None:
-            self._timer = self.net.later(self.net.give_up_after, self._give_up)
+            left = self.net.give_up_after - (self.net.now() - self.failed_at)
+            self._timer = self.net.later(max(left, 0.0), self._give_up)
 
     def _give_up(self) -> None:
         self._timer = None
@@ -279,6 +316,13 @@ class TcpLink(Link):
 
     def __repr__(self) -> str:
         return f"<TcpLink to {short(self.peer)} {self.state}{' over' if self.over else ''}>"
+
+
+def too_large(size: int, limit: int, peer: str) -> str:
+    return (
+        f"a message of {size} bytes is larger than chan.max_frame allows ({limit} bytes, "
+        f"the smaller of this kernel's and the peer's), so it cannot travel to {peer}"
+    )
 
 
 def short_id(id: str) -> str:

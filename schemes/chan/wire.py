@@ -14,10 +14,13 @@ dict that happens to use the tag's key itself. So a value arrives with the type 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import struct
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, fromstring, tostring
+
+from kernel.errors import UnsupportedRepresentation
 
 __all__ = [
     "VERSION",
@@ -66,10 +69,19 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encode(value: Any) -> bytes:
-    """``value`` (a checked message) as UTF-8 JSON, tagged where JSON has no word for it."""
-    if type(value) in _JSON_SCALARS:
-        return _dumps(value).encode()
-    return _dumps(_tagged(value)).encode()
+    """``value`` (a checked message) as UTF-8 JSON, tagged where JSON has no word for it;
+    UnsupportedRepresentation for what the receiver could not decode (a lone surrogate,
+    an int beyond JSON's digits, an element that is no XML), so nothing such is sent."""
+    try:
+        if type(value) in _JSON_SCALARS:
+            return _dumps(value).encode()
+        return _dumps(_tagged(value)).encode()
+    except UnsupportedRepresentation:
+        raise
+    except (ValueError, TypeError, RecursionError, ProtocolError) as e:  # UnicodeError too
+        raise UnsupportedRepresentation(
+            f"the message cannot travel to another kernel: {type(e).__name__}: {str(e)[:80]}"
+        ) from None
 
 
 def _tagged(value: Any) -> Any:
@@ -85,8 +97,22 @@ def _tagged(value: Any) -> Any:
             return {_TAG: "d", "v": [[k, _tagged(v)] for k, v in value.items()]}
         return {k: _tagged(v) for k, v in value.items()}
     if isinstance(value, Element):
-        return {_TAG: "x", "v": tostring(value, encoding="unicode")}
+        return {_TAG: "x", "v": _xml(value)}
     raise ProtocolError(f"a {kind.__name__} cannot travel")  # checked() lets none through
+
+
+def _xml(element: Element) -> str:
+    """The element's XML without its tail (text after it, which belongs to its parent),
+    checked to parse as the receiver will parse it."""
+    if element.tail is not None:
+        element = copy.copy(element)
+        element.tail = None
+    text = tostring(element, encoding="unicode")
+    try:
+        fromstring(text)
+    except ParseError as e:  # control characters, a bad tag name: the receiver would refuse
+        raise UnsupportedRepresentation(f"the XML element is not well-formed XML ({e})") from None
+    return text
 
 
 def _untag(obj: dict[str, Any]) -> Any:
@@ -111,7 +137,7 @@ def decode(body: bytes) -> Any:
         return json.loads(body, object_hook=_untag)
     except ProtocolError:
         raise
-    except (ValueError, TypeError, ParseError) as e:  # JSON, UTF-8, base64, XML, pairs
+    except (ValueError, TypeError, ParseError, RecursionError) as e:  # JSON, base64, XML
         raise ProtocolError(f"an undecodable value ({type(e).__name__})") from None
 
 
@@ -197,7 +223,7 @@ def fields_of(body: bytes) -> dict[str, Any]:
     """The JSON object of a control frame; ProtocolError if it is not one."""
     try:
         fields = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProtocolError("garbage (a control frame that is not JSON)") from None
     if not isinstance(fields, dict):
         raise ProtocolError("garbage (a control frame that is not a JSON object)")

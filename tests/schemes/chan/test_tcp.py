@@ -170,14 +170,10 @@ def test_a_thousand_messages_in_order_and_an_orderly_disconnect(ctx, peer):
     assert (peer.said("link"), peer.said("link")) == ("connect", "disconnect")
     with pytest.raises(NotConnected):
         ctx.sink(a, "after")
-    # the remote instance saw the disconnect too: it is free for the next client
+    # the remote instance printed its disconnect (above), which it reports once it has let
+    # go of the link: it is free for the next client
     b = ctx.new("chan:null")
-    for _ in range(200):  # bounded polling: the BYE travels while we ask
-        try:
-            ctx.sink(f"{b}/peer", peer.instance)
-            break
-        except AlreadyConnected:
-            threading.Event().wait(0.01)
+    ctx.sink(f"{b}/peer", peer.instance)
     assert echoes(ctx, b, ctx.source(f"{b}/messages"), ["again"]) == ["again"]
 
 
@@ -336,8 +332,7 @@ def test_bad_connections_are_closed_while_a_session_goes_on(peers):
         with pytest.raises(ChannelClosed, match="unknown id"):
             connected(ctx, peer.instance[:-32] + "F" * 32)
         with pytest.raises(LimitExceeded, match="max_frame"):  # the peer would refuse it
-            k.schemes["chan"].obj.link(a).net.max_frame = 4096
-            ctx.sink(a, "x" * 5000)
+            ctx.sink(a, "x" * 5000)  # (this kernel's own max_frame is the default 16 MiB)
         assert echoes(ctx, a, messages, [3]) == [3]
         assert ready(events) == []
 
