@@ -29,6 +29,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check kernel schemes dpml tests bench examples
+	$(BIN)/ruff format --check kernel schemes dpml tests bench examples
 	$(BIN)/mypy
 
 clean:
