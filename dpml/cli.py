@@ -15,7 +15,6 @@ from xml.etree import ElementTree as ET
 import click
 
 from kernel.cli import kernel_from_options
-from kernel.plugins import collect, make_plugin_manager
 
 from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
 from .interpreter import DEFAULT_MAX_STEPS
@@ -64,12 +63,7 @@ def run_command(
     except DPMLSyntaxError as e:
         _fail(f"{script}:{e.line}:{e.column}: {e.message}")
     overrides: dict[str, dict[str, Any]] = {}
-    if store is not None:
-        if not _has_table("session"):
-            _fail(
-                "--store needs the session: scheme, which is not installed "
-                "(no 'session' config table)"
-            )
+    if store is not None:  # without a session: scheme the kernel refuses the table itself
         overrides["session"] = {"store": store}
     tracer = Tracer() if trace else None
     with kernel_from_options(config, **overrides) as kernel:
@@ -95,11 +89,6 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
         given[name] = value
     return given
-
-
-def _has_table(table: str) -> bool:
-    """Does some installed plugin declare this config table? (No kernel is started.)"""
-    return table in collect(make_plugin_manager(), "roc_config", {}, "config table")
 
 
 def _fail(message: str, tracer: Tracer | None = None) -> NoReturn:
