@@ -22,7 +22,7 @@ from typing import Any
 
 from kernel import Kernel
 
-from .harness import Case, looped, scenario
+from .harness import Case, format_time, looped, scenario
 
 VALUE = {"cart": [1, 2, 3], "user": "alice"}
 PG_URL = os.environ.get("ROC_BENCH_PG_URL") or os.environ.get("ROC_TEST_PG_URL")
@@ -88,6 +88,46 @@ class Floor:
 
     def close(self) -> None:
         self.store.db.release(self.conn)
+
+
+# -- the physical floor: the least any durable store could do ----------------------------
+
+
+class Bare:
+    """The cheapest durable work a request can do on this machine, whatever the schema:
+    one round trip (``SELECT 1``) and one-row commits into tables with no secondary index.
+    A target that asks for less time than this is out of reach of every implementation."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite"):
+            path = url.removeprefix("sqlite:///") + ".bare"
+            self.conn: Any = sqlite3.connect(path, isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")  # as roc's: survives kill -9
+            blob = "BLOB"
+        else:
+            import psycopg
+
+            plain = url.replace("postgresql+psycopg://", "postgresql://")
+            self.conn = psycopg.connect(plain, autocommit=True)
+            blob = "BYTEA"
+        self.conn.execute("CREATE TABLE bare_s (id TEXT PRIMARY KEY)")
+        self.conn.execute(
+            f"CREATE TABLE bare_v (id TEXT, k TEXT, data {blob}, PRIMARY KEY (id, k))"
+        )
+        self.mark = "?" if url.startswith("sqlite") else "%s"
+
+    def create(self, data: bytes) -> None:
+        """Two autocommitted one-row inserts: NEW and SINK are two requests, two commits."""
+        sid, m = secrets.token_hex(16).upper(), self.mark
+        self.conn.execute(f"INSERT INTO bare_s VALUES ({m})", (sid,))
+        self.conn.execute(f"INSERT INTO bare_v VALUES ({m}, {m}, {m})", (sid, "k", data))
+
+    def round_trip(self) -> Any:
+        return self.conn.execute("SELECT 1").fetchone()
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 # -- the peer: Beaker sessions on ext:database ---------------------------------------------
@@ -186,6 +226,15 @@ def _cases(
         Case(f"roc session: {label}", looped(roc)),
         Case(f"Beaker ext:database {label}  [peer]", looped(peer)),
     ]
+    bare = Bare(url)
+    if op == "create":
+        cases.append(
+            Case(
+                "two one-row commits, no index  [physical floor]", looped(lambda: bare.create(data))
+            )
+        )
+    elif op == "source":
+        cases.append(Case("one round trip (SELECT 1)  [physical floor]", looped(bare.round_trip)))
     if wal is not None:
         fair_op = {
             "source": lambda: fair.source(fsid2),
@@ -197,14 +246,47 @@ def _cases(
         )
 
     def close() -> None:
+        bare.close()
         floor.close()
         k.close()
 
     return cases, close
 
 
+#: The issue's targets: roc's time at most this many times the floor's, and Beaker's time
+#: at least this many times roc's.
+FLOOR_TARGET = {"source": 3.0, "sink": 3.0}
+PEER_TARGET = {"source": 10.0, "create": 20.0}
+
+
+def _targets(op: str) -> Callable[[dict[str, float]], list[str]]:
+    def derive(medians: dict[str, float]) -> list[str]:
+        floor, roc, peer = list(medians.values())[:3]
+        lines = [f"roc: {roc / floor:.2f}x the floor's time"]
+        if op in FLOOR_TARGET:
+            lines[0] += f" (target <= {FLOOR_TARGET[op]:g}x)"
+        lines.append(f"roc: {peer / roc:.1f}x faster than Beaker")
+        if op in PEER_TARGET:
+            goal = PEER_TARGET[op]
+            lines[1] += f" (target >= {goal:g}x: needs <= {format_time(peer / goal).strip()})"
+        bare = next((t for label, t in medians.items() if "physical floor" in label), None)
+        if bare is not None and op in PEER_TARGET:
+            best = min(bare, floor)
+            lines.append(
+                f"no implementation beats the faster floor ({format_time(best).strip()}): "
+                f"at best {peer / best:.1f}x faster than Beaker here"
+            )
+        return lines
+
+    return derive
+
+
 def _register(op: str, doc: str) -> None:
-    @scenario(f"session-{op}", f"{doc} on a SQLite file (WAL): raw sqlite3, roc, Beaker")
+    @scenario(
+        f"session-{op}",
+        f"{doc} on a SQLite file (WAL): raw sqlite3, roc, Beaker",
+        derive=_targets(op),
+    )
     def sqlite_scenario() -> Iterator[list[Case]]:
         with _sqlite_file() as (url, tmp):
             beaker_file = tmp / "beaker.db"
@@ -224,7 +306,11 @@ def _register(op: str, doc: str) -> None:
 
     if PG_URL:
 
-        @scenario(f"session-{op}-pg", f"{doc} on PostgreSQL: raw psycopg, roc, Beaker")
+        @scenario(
+            f"session-{op}-pg",
+            f"{doc} on PostgreSQL: raw psycopg, roc, Beaker",
+            derive=_targets(op),
+        )
         def pg_scenario() -> Iterator[list[Case]]:
             with _pg_schema() as url, tempfile.TemporaryDirectory() as tmp:
                 cases, close = _cases(
