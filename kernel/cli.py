@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -49,7 +49,7 @@ def kernel_from_options(config: str | None = None, **overrides: Any) -> Kernel:
 @click.command("schemes")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 def schemes_command(config: str | None) -> None:
-    """List schemes, accessors and transreptors, with the plugin providing each."""
+    """List schemes and accessors, with the plugin and package providing each."""
     with kernel_from_options(config) as kernel:
         rows = [
             ("scheme", f"{name}:", p.plugin, p.distribution)
@@ -82,6 +82,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         group = build_cli()
     except KernelError as e:
-        click.echo(f"roc: error: {e}", err=True)
+        _die(str(e))
+    try:
+        group.main(args=argv, prog_name="roc")
+    except OSError as e:  # click handles a closed pipe; this is e.g. a full disk on stdout
+        _die(e.strerror or str(e))
+    except MemoryError:
+        _die("out of memory")
+
+
+def _die(message: str) -> NoReturn:
+    try:
+        click.echo(f"roc: error: {message}", err=True)
+    finally:
         sys.exit(1)
-    group.main(args=argv, prog_name="roc")

@@ -102,3 +102,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"a config file is a path, not {type(path).__name__}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"config file {str(path)!r} is not valid TOML: not UTF-8 text "
+            f"(byte {e.object[e.start]:#04x} at offset {e.start})"
+        ) from None

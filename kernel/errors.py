@@ -58,12 +58,15 @@ class KernelError(Exception):
         return redact(f"{asked}: {self.message}")
 
 
-_ID = re.compile(r"\b([0-9A-F]{8})[0-9A-F]{24}\b")
+# 24 or more hex digits, either case: a full id, and near misses (a lower-cased or
+# mistyped id is still most of a credential)
+_ID = re.compile(r"\b([0-9A-Fa-f]{8})[0-9A-Fa-f]{16,}")
 
 
 def redact(text: str) -> str:
-    """Shorten 128-bit ids (session GUIDs, channel ids) to 8 digits: error messages end
-    up in logs, and a full id is a credential. ``.uri`` keeps the full URI."""
+    """Shorten 128-bit ids (session GUIDs, channel ids) and anything that looks like one
+    to 8 digits: error messages end up in logs, and a full id is a credential. ``.uri``
+    keeps the full URI."""
     return _ID.sub(r"\1…", text)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import stat
 import tempfile
 from typing import Any
 from urllib.parse import unquote
@@ -18,6 +19,9 @@ from ..errors import (
     UnsupportedRepresentation,
 )
 from ..request import Request, Response
+
+_UMASK = os.umask(0o22)  # read once at import (os.umask can only read by setting)
+os.umask(_UMASK)
 
 
 class FileScheme:
@@ -84,14 +88,20 @@ class FileScheme:
         return True
 
     def _write(self, uri: str, data: bytes) -> None:
-        """Write whole or not at all: a temporary file renamed over the target."""
+        """Write whole or not at all: a temporary file renamed over the target. The file
+        keeps its mode, or gets the one a plain open() would give (mkstemp's is 0600)."""
         path = self.path(uri)
         directory = os.path.dirname(path)
         try:
             os.makedirs(directory, exist_ok=True)
+            try:
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+            except FileNotFoundError:
+                mode = 0o666 & ~_UMASK
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".roc-")
             try:
                 with os.fdopen(fd, "wb") as f:
+                    os.fchmod(f.fileno(), mode)
                     f.write(data)
                 os.replace(tmp, path)
             except BaseException:

@@ -90,3 +90,16 @@ def test_console_script_is_installed():
     result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert result.stdout.startswith("roc, version")
+
+
+def test_a_failing_stdout_is_one_line_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-c", "from kernel.cli import main; main()", "schemes"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "roc: error: No space left on device\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -122,6 +123,18 @@ def test_file_sink_of_unsupported_value_writes_nothing(ctx, tmp_path):
         ctx.sink("file:n.txt", {"a": 1})
     assert not (tmp_path / "n.txt").exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_file_sink_keeps_a_files_mode_and_gives_a_new_one_the_usual_mode(ctx, tmp_path):
+    umask = os.umask(0o22)
+    os.umask(umask)
+    ctx.sink("file:new.txt", "x")
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o666 & ~umask
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o750)
+    ctx.sink("file:run.sh", "#!/bin/sh\necho hi\n")
+    assert stat.S_IMODE(script.stat().st_mode) == 0o750 and "echo hi" in script.read_text()
 
 
 def test_file_uri_with_host_is_malformed(ctx):

@@ -71,6 +71,10 @@ def test_toml_errors_name_the_file(tmp_path):
         Kernel.from_toml(bad, load_entrypoints=False)
     with pytest.raises(ConfigError, match="missing.toml"):
         Kernel.from_toml(tmp_path / "missing.toml", load_entrypoints=False)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe[file]\n")
+    with pytest.raises(ConfigError, match="binary.toml.*not UTF-8"):
+        Kernel.from_toml(binary, load_entrypoints=False)
     unknown = tmp_path / "unknown.toml"
     unknown.write_text("[file]\nroot = '.'\nextra = 1\n")
     with pytest.raises(ConfigError, match="file.extra"):

@@ -123,3 +123,18 @@ def test_error_text_shortens_128_bit_ids(ctx):
     assert guid not in str(info.value)
     assert "01234567…" in str(info.value)
     assert info.value.uri == f"nosuch:{guid}+key@k"  # the full URI stays available
+
+
+@pytest.mark.parametrize(
+    "near_miss",
+    [
+        "0123456789abcdef0123456789abcdef",  # lower-cased, as some proxies deliver cookies
+        "0123456789ABCDEF0123456789ABCDEF0",  # one digit too many
+        "0123456789ABCDEF0123456789ABCDE",  # one too few
+    ],
+)
+def test_error_text_shortens_near_miss_ids_too(ctx, near_miss):
+    """A mistyped id is still most of a credential: it is shortened like a whole one."""
+    with pytest.raises(UnresolvedURI) as info:
+        ctx.source(f"nosuch:{near_miss}")
+    assert near_miss[8:20] not in str(info.value) and near_miss[:8] + "…" in str(info.value)
