@@ -87,10 +87,10 @@ def roc_schemes(kernel: Any) -> dict[str, Any]:
 
 @hookimpl
 def roc_cli_config() -> dict[str, dict[str, Any]]:
-    """On the command line sessions outlive the process: a file in the user data dir."""
-    from .cli import data_dir, default_store_url
+    """On the command line sessions outlive the process: a file in the user data dir
+    (made, private to the user, when a session is first stored)."""
+    from .paths import default_store_url
 
-    data_dir().mkdir(parents=True, exist_ok=True)
     return {"session": {"store": default_store_url()}}
 
 

@@ -32,12 +32,14 @@ def key_uri(sid: str, key: str) -> str:
 
 
 def normalize_id(text: str) -> str:
-    """A GUID or ``session:GUID`` (as operators type them) -> the GUID."""
+    """A GUID or ``session:GUID`` as operators type them (any case) -> the GUID."""
     sid = text.strip()
     if sid.startswith("session:"):
         sid = sid[len("session:") :]
+    sid = sid.upper()
     if not _GUID.match(sid):
-        raise InvalidSessionId(f"{text!r} is not a session id (32 upper-case hex digits)")
+        shown = text if len(text) <= 8 else text[:8] + "…"  # never echo most of a credential
+        raise InvalidSessionId(f"{shown!r} is not a session id (32 hex digits)")
     return sid
 
 

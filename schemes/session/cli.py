@@ -18,37 +18,32 @@ import click
 
 from kernel import Kernel
 from kernel.cli import kernel_from_options
-from kernel.errors import KernelError
+from kernel.errors import ConfigError, KernelError
 
 from .address import normalize_id
 from .codec import decode
 from .errors import InvalidSessionId
 from .handler import SessionScheme
+from .paths import data_dir, default_store_path, default_store_url
 
 __all__ = ["sessions", "default_store_url", "data_dir"]
 
 
-def data_dir() -> Path:
-    """Where roc keeps user data: ``$XDG_DATA_HOME/roc`` (or the platform's equivalent)."""
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "roc"
-    if os.name == "nt":
-        return Path(os.environ.get("APPDATA", Path.home())) / "roc"
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "roc"
-
-
-def default_store_url() -> str:
-    return f"sqlite:///{data_dir() / 'sessions.db'}"
-
-
 @contextmanager
 def _scheme(config: str | None, store: str | None) -> Iterator[SessionScheme]:
+    """The store's handler. These commands look at a store; they never create one but
+    roc's own default (a mistyped path is an error, not a new empty store)."""
     session: dict[str, Any] = {"sweep_interval": 0}
-    if store:
+    if store is not None:
+        if not store.strip():
+            raise ConfigError("--store is empty; give a SQLAlchemy URL")
         session["store"] = store
     with kernel_from_options(config, session=session) as kernel:
-        yield _handler(kernel)
+        scheme = _handler(kernel)
+        path = scheme.store.db.path
+        if path is not None and not os.path.exists(path) and Path(path) != default_store_path():
+            raise ConfigError(f"no session store at {path} (nothing has stored a session there)")
+        yield scheme
 
 
 def _handler(kernel: Kernel) -> SessionScheme:
@@ -94,7 +89,13 @@ def sessions() -> None:
 @sessions.command("list")
 @_store
 @_config
-@click.option("--limit", default=100, show_default=True, help="Show at most this many.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Show at most this many.",
+)
 def list_command(store: str | None, config: str | None, limit: int) -> None:
     """List sessions, most recently used first."""
     with _scheme(config, store) as scheme:

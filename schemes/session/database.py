@@ -14,6 +14,8 @@ connection that threads take turns on. PostgreSQL: psycopg 3 in autocommit mode,
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,6 +33,12 @@ __all__ = ["Database", "Statement"]
 
 BUSY_TIMEOUT_MS = 30_000
 PG_MAX_CONNECTIONS = 16
+PG_CONNECT_TIMEOUT_S = 10  # unless the URL says otherwise: an unreachable server fails
+
+
+def _hide_password(url: str) -> str:
+    """``scheme://user:secret@host`` -> ``scheme://user:***@host``, for messages."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 class Statement:
@@ -81,8 +89,10 @@ class Database:
     def __init__(self, url: str) -> None:
         try:
             parsed = make_url(url)
-        except ArgumentError as e:
-            raise ConfigError(f"session.store {url!r} is not a SQLAlchemy URL: {e}") from None
+        except (ArgumentError, ValueError) as e:  # ValueError: a port that is not a number
+            raise ConfigError(
+                f"session.store {_hide_password(url)!r} is not a SQLAlchemy URL: {e}"
+            ) from None
         self.url = parsed
         self.dialect = parsed.get_backend_name()
         self._limit: threading.BoundedSemaphore | None = None
@@ -142,7 +152,8 @@ class Database:
         if url.get_driver_name() != "psycopg":
             url = url.set(drivername="postgresql+psycopg")
         self._limit = threading.BoundedSemaphore(PG_MAX_CONNECTIONS)
-        return create_engine(url, poolclass=NullPool)
+        args = {} if "connect_timeout" in url.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        return create_engine(url, poolclass=NullPool, connect_args=args)
 
     def statement(self, stmt: Any, *order: str) -> Statement:
         return Statement(stmt, self.engine, order)
@@ -219,7 +230,36 @@ class Database:
                 self._limit.release()
 
     def failure(self, error: Exception) -> SessionStoreError:
-        return SessionStoreError(f"session store failed: {type(error).__name__}: {error}")
+        """The one-line error a request sees (drivers' messages run over several lines)."""
+        message = " ".join(str(error).split())
+        return SessionStoreError(f"session store failed: {type(error).__name__}: {message}")
+
+    @property
+    def path(self) -> str | None:
+        """The file of a SQLite file store; None for memory or a server."""
+        url = self.url
+        if self.dialect != "sqlite" or self.memory or not url.database or "uri" in url.query:
+            return None  # ("uri": a SQLite URI filename, which SQLite itself interprets)
+        return self.url.database
+
+    def create_file(self, make_dirs: bool = False) -> None:
+        """Create a new SQLite store's file readable by its user only (0600), before
+        SQLite would create it 0644: session ids are credentials. ``make_dirs``: make
+        missing directories (0700) too, for roc's own data dir; a directory someone named
+        in a URL is theirs to make (a typo should fail, not grow a tree)."""
+        path = self.path
+        if path is None or os.path.exists(path):
+            return
+        try:
+            if make_dirs:
+                os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # another process made it first
+            pass
+        except OSError as e:
+            raise SessionStoreError(
+                f"session store failed: cannot create {path}: {e.strerror or e}"
+            ) from None
 
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(conn, *args)`` on a pooled connection; database errors become

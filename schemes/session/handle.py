@@ -8,12 +8,13 @@ any of them raises :class:`SessionExpired`.
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any
 
 from kernel.errors import redact
 
 from .address import key_uri, session_uri
-from .errors import SessionExpired
+from .errors import InvalidSessionId, SessionExpired
 
 __all__ = ["Session"]
 
@@ -30,38 +31,59 @@ class Session(MutableMapping[str, Any]):
         self.uri = session_uri(sid)
         self.user = user
 
+    @contextmanager
+    def _live(self) -> Iterator[None]:
+        """A handle's session existed: once the store has forgotten it too (its tombstone
+        outlived), it is still SessionExpired, never InvalidSessionId."""
+        try:
+            yield
+        except InvalidSessionId:
+            raise SessionExpired("this session has ended", uri=self.uri) from None
+
+    def _source(self) -> Any:
+        with self._live():
+            return self._ctx.source(self.uri)
+
     @property
     def expires(self) -> int:
         """Epoch second at which the session ends unless it is used again."""
-        return int(self._ctx.source(self.uri)["expires"])
+        return int(self._source()["expires"])
 
     def touch(self) -> None:
         """Use the session without reading a value, sliding its idle expiry."""
-        self._ctx.source(self.uri)
+        self._source()
 
     def end(self) -> None:
         """End the session now (DELETE); SessionExpired if it had already ended."""
-        if not self._ctx.delete(self.uri):
+        with self._live():
+            ended = self._ctx.delete(self.uri)
+        if not ended:
             raise SessionExpired("this session had already ended", uri=self.uri)
 
     def __getitem__(self, key: str) -> Any:
-        return self._ctx.source(key_uri(self.id, key))
+        with self._live():
+            return self._ctx.source(key_uri(self.id, key))
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._ctx.sink(key_uri(self.id, key), value)
+        with self._live():
+            self._ctx.sink(key_uri(self.id, key), value)
 
     def __delitem__(self, key: str) -> None:
-        if not self._ctx.delete(key_uri(self.id, key)):
+        with self._live():
+            removed = self._ctx.delete(key_uri(self.id, key))
+        if not removed:
             raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
+        if not isinstance(key, str):  # no such key can exist, but the check still runs
+            self._source()
             return False
-        return self._ctx.exists(key_uri(self.id, key))
+        with self._live():
+            return bool(self._ctx.exists(key_uri(self.id, key)))
 
     def keys(self) -> list[str]:  # type: ignore[override]
         """The key names, sorted."""
-        return list(self._ctx.source(self.uri)["keys"])
+        return list(self._source()["keys"])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())

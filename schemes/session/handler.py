@@ -122,8 +122,9 @@ class SessionScheme:
     # -- checks ----------------------------------------------------------------------------
 
     def _gone(self, store: Store, sid: str) -> Exception:
-        """The error for an id with no session row: ended, or never issued."""
-        if store.tombstone(sid) is not None:
+        """The error for an id with no session row: ended, or never issued (or ended
+        longer than ``tombstone_ttl`` ago: forgotten)."""
+        if store.tombstone(sid, int(self.clock())) is not None:
             return SessionExpired("this session has ended; NEW session:null for a new one")
         return InvalidSessionId("no such session: this store never issued that id")
 
@@ -137,9 +138,10 @@ class SessionScheme:
     def _touch_due(
         self, expires: int, idle: int, deadline: int | None, now: float
     ) -> tuple[int, int] | None:
-        """``(now, new expiry)`` if a touch should be written, else None."""
+        """``(now, new expiry)`` if a touch should be written, else None. Expiry rounds
+        up to the second, so a session never lives less than ``idle``."""
         t = int(now)
-        new = t + idle
+        new = -int(-now // 1) + idle  # ceil(now) + idle
         if deadline is not None and new > deadline:
             new = deadline
         if new - expires >= max(1, idle // 50):
@@ -167,7 +169,9 @@ class SessionScheme:
             if touch is not None:
                 store.touch(sid, *touch)
                 last, expires = max(last, touch[0]), max(expires, touch[1])
-            if request.rtype is Session:
+            if request.rtype is Session:  # the handle acts for the principal that asked
+                if ctx.principal != request.principal:
+                    ctx = ctx.as_principal(request.principal)
                 return Response(Session(ctx, sid, owner), cacheable=False)
             return Response(
                 {
@@ -241,7 +245,7 @@ class SessionScheme:
             return store.delete_key(sid, key, self._touch_due(expires, idle, deadline, now))
         row = store.session(sid)
         if row is None:
-            if store.tombstone(sid) is not None:
+            if store.tombstone(sid, int(now)) is not None:
                 return False
             raise self._gone(store, sid)
         if row[0] is not None and row[0] != request.principal:
@@ -269,9 +273,10 @@ class SessionScheme:
             )
             return address.key_uri(sid, key)
         owner, idle, lifetime = self._new_options(request.primary)
-        now = int(self.clock())
-        deadline = now + lifetime if lifetime is not None else None
-        expires = now + idle if deadline is None else min(now + idle, deadline)
+        t = self.clock()
+        now, start = int(t), -int(-t // 1)  # created: the second; expiry: rounded up
+        deadline = start + lifetime if lifetime is not None else None
+        expires = start + idle if deadline is None else min(start + idle, deadline)
         sid = address.new_id()
         evicted = store.create(
             sid,

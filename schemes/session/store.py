@@ -12,6 +12,7 @@ Sweeping deletes expired sessions in bounded batches through the expiry index, w
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, inspect, select, update
@@ -21,6 +22,7 @@ from kernel.errors import ConfigError
 
 from .database import Database
 from .errors import SessionExpired, TooManySessions
+from .paths import default_store_path
 from .schema import SCHEMA_VERSION, SESSIONS, TOMBSTONES, VALUES, VERSIONS, Base
 
 __all__ = ["Store"]
@@ -136,7 +138,9 @@ class Store:
             "why",
             "purge",
         )
-        self._tombstoned = st(select(T.reason).where(T.id == _p("sid")), "sid")
+        self._tombstoned = st(
+            select(T.reason).where(T.id == _p("sid"), T.purge_at > _p("now")), "sid", "now"
+        )
         live = S.expires > _p("now")
         self._count_user = st(
             select(func.count()).select_from(SESSIONS).where(S.owner == _p("owner"), live),
@@ -164,7 +168,9 @@ class Store:
             .with_for_update(skip_locked=True)
         )
         self._sweep = st(
-            delete(SESSIONS).where(S.seq.in_(expired.scalar_subquery())).returning(S.id), "now", "n"
+            delete(SESSIONS).where(S.seq.in_(expired.scalar_subquery())).returning(S.id, S.expires),
+            "now",
+            "n",
         )
         stale = (
             select(T.id)
@@ -197,6 +203,8 @@ class Store:
         if self._ready:
             return
         engine = self.db.engine
+        path = self.db.path
+        self.db.create_file(make_dirs=path is not None and Path(path) == default_store_path())
         try:
             with engine.begin() as conn:
                 if self.db.dialect == "postgresql":
@@ -258,10 +266,11 @@ class Store:
         st = self._values
         return self.db.run(lambda c: [tuple(r) for r in c.execute(st.sql, st.args((sid,)))])
 
-    def tombstone(self, sid: str) -> str | None:
-        """The reason the session ended, if this store remembers it ended."""
+    def tombstone(self, sid: str, now: int = 0) -> str | None:
+        """The reason the session ended, if this store still remembers at ``now`` that it
+        ended (a tombstone lasts ``tombstone_ttl``, swept or not)."""
         st = self._tombstoned
-        row = self.db.run(lambda c: c.execute(st.sql, st.args((sid,))).fetchone())
+        row = self.db.run(lambda c: c.execute(st.sql, st.args((sid, now))).fetchone())
         return None if row is None else row[0]
 
     def count_expired(self, now: int) -> int:
@@ -290,19 +299,21 @@ class Store:
         replace: bool = True,
     ) -> None:
         """Store one key's value (and touch), or raise SessionExpired if the session row
-        is gone by the time the write lands."""
+        is gone by the time the write lands. The touch goes first: a transaction locks the
+        session row before its value rows, as DELETE (and its cascade) does, so the two
+        never deadlock on PostgreSQL."""
         st = self._put if replace else self._put_new
         args = st.args((sid, key, kind, data))
         db = self.db
 
         def write(conn: Any) -> None:
+            if touch is not None:
+                conn.execute(self._touch.sql, self._touch.args((sid, *touch)))
             if conn.execute(st.sql, args).rowcount == 0 and (
                 replace  # an upsert writes a row unless the session row is gone
                 or conn.execute(self._session.sql, self._session.args((sid,))).fetchone() is None
             ):
                 raise SessionExpired("the session ended while this value was written")
-            if touch is not None:
-                conn.execute(self._touch.sql, self._touch.args((sid, *touch)))
 
         def run(conn: Any) -> None:
             try:
@@ -318,11 +329,10 @@ class Store:
     def delete_key(self, sid: str, key: str, touch: tuple[int, int] | None = None) -> bool:
         st, db = self._del_key, self.db
 
-        def write(conn: Any) -> bool:
-            removed = conn.execute(st.sql, st.args((sid, key))).rowcount > 0
+        def write(conn: Any) -> bool:  # session row first, as in put()
             if touch is not None:
                 conn.execute(self._touch.sql, self._touch.args((sid, *touch)))
-            return removed
+            return bool(conn.execute(st.sql, st.args((sid, key))).rowcount > 0)
 
         if touch is None:
             return bool(db.run(write))
@@ -409,15 +419,18 @@ class Store:
         db = self.db
 
         def sweep(conn: Any) -> tuple[list[str], int]:
-            ids = [r[0] for r in conn.execute(self._sweep.sql, self._sweep.args((now, batch)))]
-            if ids:
-                purge = now + tombstone_ttl
-                st = self._tombstone
-                conn.cursor().executemany(
-                    st.sql, [st.args((sid, now, "expired", purge)) for sid in ids]
-                )
+            ended = conn.execute(self._sweep.sql, self._sweep.args((now, batch))).fetchall()
+            # an expired session ended when it expired: its tombstone lasts from then
+            st = self._tombstone
+            stones = [
+                st.args((sid, expires, "expired", expires + tombstone_ttl))
+                for sid, expires in ended
+                if expires + tombstone_ttl > now
+            ]
+            if stones:
+                conn.cursor().executemany(st.sql, stones)
             purged = conn.execute(self._purge.sql, self._purge.args((now, batch))).rowcount
-            return ids, purged
+            return [sid for sid, _ in ended], purged
 
         return db.run(lambda c: db.transaction(c, sweep))
 

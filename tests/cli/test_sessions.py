@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import sys
 import time
@@ -64,7 +65,28 @@ def test_list_shows_a_readable_table(url):
 
 
 def test_list_of_an_empty_store(url):
+    with Kernel(config={"session": {"store": url}}, load_entrypoints=False) as k:
+        assert k.context().exists("session:" + "A" * 32) is False  # opens (creates) it
     assert roc("sessions", "list", "--store", url).output == "no sessions\n"
+
+
+@pytest.mark.parametrize("command", [["list"], ["sweep"], ["show", "A" * 32], ["end", "A" * 32]])
+def test_the_commands_never_create_a_store(tmp_path, command):
+    typo = tmp_path / "sesions.db"
+    result = roc("sessions", *command, "--store", f"sqlite:///{typo}")
+    assert result.exit_code == 1
+    assert (
+        result.output == f"Error: no session store at {typo} (nothing has stored a session there)\n"
+    )
+    assert not typo.exists()
+
+
+def test_bad_store_and_limit_options_are_refused(url):
+    make(url)
+    empty = roc("sessions", "list", "--store", "")
+    assert empty.exit_code == 1 and "--store is empty" in empty.output
+    for limit in ("0", "-1"):
+        assert roc("sessions", "list", "--store", url, "--limit", limit).exit_code == 2
 
 
 def test_show_accepts_either_id_form(url):
@@ -127,7 +149,10 @@ def test_a_large_sweep_shows_progress(url):
 def test_the_default_store_is_in_the_user_data_dir(tmp_path):
     result = roc("sessions", "list", env={"XDG_DATA_HOME": str(tmp_path)})
     assert result.exit_code == 0 and result.output == "no sessions\n"
-    assert (tmp_path / "roc" / "sessions.db").is_file()
+    store = tmp_path / "roc" / "sessions.db"
+    assert store.is_file()  # private to the user: session ids are credentials
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.parent.stat().st_mode) == 0o700
 
 
 def test_the_store_can_come_from_the_config_file(tmp_path, url):

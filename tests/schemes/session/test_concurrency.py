@@ -78,3 +78,71 @@ def test_committed_writes_survive_kill_9(tmp_path):
         keys = ctx.source(uri)["keys"]
         assert {f"k{i}" for i in range(last + 1)} <= set(keys)
         assert all(ctx.source(f"{uri}+key@k{i}") == {"i": i} for i in range(last + 1))
+
+
+class _PausingConnection:
+    """A DBAPI connection that, in one thread, stops after the first statement of its
+    transaction until told to go on: a window another request can be made to wait in."""
+
+    def __init__(self, conn, thread, paused: threading.Event, go: threading.Event) -> None:
+        self._conn, self._thread, self._paused, self._go = conn, thread, paused, go
+        self._began = False
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def execute(self, sql, *args):
+        result = self._conn.execute(sql, *args)
+        if threading.current_thread() is self._thread and not self._paused.is_set():
+            if self._began:
+                self._paused.set()
+                assert self._go.wait(30)
+            self._began = sql == "BEGIN"
+        return result
+
+
+def test_a_write_racing_the_end_of_its_session_does_not_deadlock(pg_store, clock, monkeypatch):
+    """PostgreSQL: a SINK that also touches the session must lock the session row before
+    its value row, as DELETE session:GUID (and its cascade) does; the other order lets
+    each wait for the other until PostgreSQL kills one with DeadlockDetected."""
+    import psycopg
+
+    config = {"session": {"store": pg_store, "sweep_interval": 0, "idle": 100}}
+    with Kernel(config=config, clock=clock, load_entrypoints=False) as k:
+        ctx = k.context()
+        uri = ctx.new("session:null")
+        ctx.sink(uri + "+key@k", 1)  # the key exists: the SINK updates its row
+        clock.advance(50)  # the next SINK's touch is due
+        db = k.schemes["session"].obj.store.db
+        paused, go, results = threading.Event(), threading.Event(), {}
+        acquire = db.acquire
+
+        def record(name, fn):
+            try:
+                results[name] = fn()
+            except Exception as e:  # the assertion below shows it
+                results[name] = e
+
+        writer = threading.Thread(target=record, args=("sink", lambda: ctx.sink(uri + "+key@k", 2)))
+        ender = threading.Thread(target=record, args=("delete", lambda: ctx.delete(uri)))
+        monkeypatch.setattr(
+            db, "acquire", lambda: _PausingConnection(acquire(), writer, paused, go)
+        )
+        monkeypatch.setattr(db, "release", lambda c: type(db).release(db, getattr(c, "_conn", c)))
+        writer.start()
+        assert paused.wait(30)  # the SINK's transaction holds its first lock
+        ender.start()
+        plain = pg_store.replace("postgresql+psycopg://", "postgresql://").split("?")[0]
+        with psycopg.connect(plain, autocommit=True) as watcher:
+            for _ in range(3000):  # bounded: until the DELETE waits on a lock (or 30 s)
+                waiting = watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query LIKE 'DELETE FROM roc_session%'"
+                ).fetchone()[0]
+                if waiting or not ender.is_alive():
+                    break
+                threading.Event().wait(0.01)
+        go.set()
+        writer.join(30)
+        ender.join(30)
+    assert results == {"sink": None, "delete": True}

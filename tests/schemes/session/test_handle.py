@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kernel import Request, Verb
 from kernel.errors import ResourceNotFound, redact
 from schemes.session import Session, SessionExpired, UsernameMismatch
 
@@ -46,6 +47,7 @@ def test_every_operation_raises_after_the_end(sctx):
         lambda: h.__setitem__("k", 2),
         lambda: h.__delitem__("k"),
         lambda: "k" in h,
+        lambda: 5 in h,  # a key no session can hold is still checked against the session
         h.keys,
         h.touch,
         h.end,
@@ -72,3 +74,28 @@ def test_handle_keeps_the_principal_of_its_context(sk):
     with pytest.raises(UsernameMismatch):
         sk.context("bob").source(uri, Session)
     assert h.id not in repr(h) and redact(h.id) in repr(h)
+
+
+def test_after_the_store_forgets_the_session_the_handle_still_says_expired(make_kernel, clock):
+    """An ended session's tombstone lasts tombstone_ttl; the handle knows the session
+    existed, so it says SessionExpired even after that, never InvalidSessionId."""
+    ctx = make_kernel(tombstone_ttl=100).context()
+    h = ctx.source(ctx.new("session:null"), Session)
+    h.end()
+    clock.advance(101)
+    for op in (lambda: h["k"], lambda: h.__setitem__("k", 1), lambda: "k" in h, h.keys, h.end):
+        with pytest.raises(SessionExpired):
+            op()
+
+
+def test_a_handle_acts_for_the_principal_of_the_request(sk):
+    """A service context issuing a request for a user (as the HTTP transport will) gets a
+    handle that acts for that user, not for the service."""
+    uri = sk.context("bob").new("session:null", {"user": "bob"})
+    service = sk.context()
+    request = Request(Verb.SOURCE, uri, rtype=Session, principal="bob")
+    h = service.request(request).representation
+    h["x"] = 1
+    assert h["x"] == 1 and h.keys() == ["x"] and "x" in h
+    h.end()
+    assert sk.context("bob").exists(uri) is False

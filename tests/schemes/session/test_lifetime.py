@@ -106,6 +106,45 @@ def test_tombstones_tell_ended_from_unknown_until_their_ttl(make_kernel, clock):
         ctx.source(uri)
 
 
+def test_a_tombstone_lasts_its_ttl_without_a_sweep(make_kernel, clock):
+    ctx = make_kernel(tombstone_ttl=100).context()  # no evictor: sweep_interval 0
+    uri = ctx.new("session:null")
+    ctx.delete(uri)
+    clock.advance(99)
+    with pytest.raises(SessionExpired):
+        ctx.source(uri)
+    clock.advance(1)
+    for forgotten in (ctx.source, ctx.delete):
+        with pytest.raises(InvalidSessionId):
+            forgotten(uri)
+
+
+def test_an_expired_sessions_tombstone_counts_from_its_expiry(make_kernel, clock):
+    k = make_kernel(idle=10, tombstone_ttl=100)
+    ctx = k.context()
+    early, late = ctx.new("session:null"), None
+    clock.advance(50)
+    late = ctx.new("session:null")
+    clock.advance(80)  # early expired 120 s ago; late 70 s ago
+    assert handler(k).sweep() == 2
+    with pytest.raises(SessionExpired):
+        ctx.source(late)
+    with pytest.raises(InvalidSessionId):  # expired at +10, forgotten at +110: no tombstone
+        ctx.source(early)
+    clock.advance(40)  # late expired at +60: forgotten at +160
+    with pytest.raises(InvalidSessionId):
+        ctx.source(late)
+
+
+def test_expiry_rounds_up_so_a_session_lives_at_least_idle(make_kernel, clock):
+    clock.now = 1_000_000.9
+    ctx = make_kernel(idle=100).context()
+    uri = ctx.new("session:null")
+    assert ctx.source(uri)["expires"] == 1_000_101  # not 1_000_100: 99.1 s
+    clock.now = 1_000_101.0
+    assert ctx.exists(uri) is False
+
+
 # SQLite only: statements are counted with SQLite's trace callback.
 @pytest.mark.parametrize("store_url", ["sqlite://"])
 def test_steady_reads_write_nothing(make_kernel, clock, store_url):

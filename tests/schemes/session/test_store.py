@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import stat
+import threading
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -38,6 +41,7 @@ def test_schema_is_created_on_first_use_with_its_version(tmp_path):
             conn.execute(text("SELECT version FROM roc_session_schema")).scalar() == SCHEMA_VERSION
         )
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert stat.S_IMODE((tmp_path / "s.db").stat().st_mode) == 0o600  # ids are credentials
     engine.dispose()
     with _kernel(url) as k:  # reopening keeps one version row
         k.context().new("session:null")
@@ -94,6 +98,52 @@ def test_an_unreachable_store_is_a_store_error(url):
         with pytest.raises(SessionStoreError) as e:
             k.context().new("session:null")
         assert isinstance(e.value, KernelError)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg://roc:s3cret@127.0.0.1:abc/test", "postgresql://roc:s3cret@[::1:5432/x"],
+)
+def test_an_unparseable_store_url_is_a_config_error_without_its_password(url):
+    with pytest.raises(ConfigError, match="not a SQLAlchemy URL") as e:
+        _kernel(url)
+    assert "s3cret" not in str(e.value) and "roc:***@" in str(e.value)
+
+
+def test_a_store_in_a_missing_directory_fails_and_creates_nothing(tmp_path):
+    missing = tmp_path / "no" / "such"
+    with _kernel(f"sqlite:///{missing / 's.db'}") as k:
+        with pytest.raises(SessionStoreError, match="cannot create"):
+            k.context().new("session:null")
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_refused_connection_is_one_line():
+    with _kernel("postgresql+psycopg://nobody@127.0.0.1:1/none") as k:
+        with pytest.raises(SessionStoreError) as e:
+            k.context().new("session:null")
+    assert "\n" not in str(e.value) and "\t" not in str(e.value)
+
+
+def test_a_server_that_never_answers_times_out():
+    """A PostgreSQL host that accepts and then says nothing must not hang a request
+    forever: connect_timeout (10 s by default; here 1 s from the URL)."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        with _kernel(f"postgresql+psycopg://nobody@127.0.0.1:{port}/x?connect_timeout=1") as k:
+            failed: list[BaseException] = []
+
+            def request() -> None:
+                try:
+                    k.context().new("session:null")
+                except BaseException as e:  # checked below
+                    failed.append(e)
+
+            worker = threading.Thread(target=request, daemon=True)
+            worker.start()
+            worker.join(60)  # a bound on the wait, not a measurement
+            assert not worker.is_alive()
+            assert len(failed) == 1 and isinstance(failed[0], SessionStoreError)
 
 
 def test_logs_never_show_a_whole_session_id(make_kernel, clock, caplog):
