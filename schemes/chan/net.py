@@ -29,7 +29,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from kernel.errors import KernelError
+from kernel.errors import ConfigError, KernelError
 
 from . import dial
 from .conn import READ, Conn
@@ -80,9 +80,9 @@ class Network:
         if config["listen"]:
             try:
                 self._call(self._listen(*split_host_port(config["listen"])))
-            except OSError as e:
+            except KernelError:
                 self.stop()
-                raise ChanError(f"cannot listen on {config['listen']}: {e.strerror}") from None
+                raise
 
     # -- the loop and its thread ------------------------------------------------------------
 
@@ -173,15 +173,24 @@ class Network:
         writers = [conn.writer for conn in self.conns]
         for conn in list(self.conns):
             conn.close()  # a transport writes what it holds before it closes
-        if writers:
-            await asyncio.wait([asyncio.ensure_future(w.wait_closed()) for w in writers], timeout=1)
+        if writers:  # each outcome is collected: a TLS peer's late error is not news
+            closing = asyncio.gather(*(w.wait_closed() for w in writers), return_exceptions=True)
+            try:
+                await asyncio.wait_for(closing, 1)
+            except TimeoutError:
+                pass
 
     # -- listening ----------------------------------------------------------------------
 
     async def _listen(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(
-            partial(serve, self), host, port, ssl=self._ssl_server
-        )
+        try:
+            self._server = await asyncio.start_server(
+                partial(serve, self), host, port, ssl=self._ssl_server
+            )
+        except OSError as e:  # in use, not an address of this machine, unknown host
+            raise ConfigError(
+                f"config chan.listen {host}:{port}: cannot listen there: {e.strerror or e}"
+            ) from None
         bound = self._server.sockets[0].getsockname()
         name = host if host not in ("", "0.0.0.0", "::") else socket.gethostname()
         if ":" in name:  # an IPv6 address, bracketed as in URLs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -247,6 +248,13 @@ def test_address_is_a_clear_error_while_not_listening(ctx):
 def test_listen_must_be_host_port(listen):
     with pytest.raises(ConfigError, match="chan.listen"):
         Kernel(config={"chan": {"listen": listen}}, load_entrypoints=False)
+
+
+def test_a_listen_address_in_use_is_a_config_error_naming_it():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"chan.listen 127.0.0.1:{port}: cannot listen"):
+            Kernel(config={"chan": {"listen": f"127.0.0.1:{port}"}}, load_entrypoints=False)
 
 
 def test_config_table(kernel):
