@@ -39,8 +39,16 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names or sorted(harness.SCENARIOS):
         setup, _ = harness.SCENARIOS[name]
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        with setup() as cases:
-            results = harness.run_scenario(cases, rounds=args.rounds)
+        try:
+            with setup() as cases:
+                results = harness.run_scenario(cases, rounds=args.rounds)
+        except ModuleNotFoundError as e:  # a peer the scenario compares with
+            print(
+                f"{name}: needs {e.name!r}: pip install -r bench/requirements.txt "
+                "(make bench does)",
+                file=sys.stderr,
+            )
+            return 2
         print(harness.report(name, results), flush=True)
         out[name] = {r.label: r.median for r in results}
     if args.json:

@@ -23,6 +23,8 @@ from .trace import Tracer
 
 __all__ = ["run_command"]
 
+MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed binary
+
 
 @click.command("run")
 @click.argument("script", type=click.Path(dir_okay=False))
@@ -55,9 +57,11 @@ def run_command(
     given = _params(params)
     try:
         with open(script, "rb") as f:
-            source = f.read()
+            source = f.read(MAX_SCRIPT + 1)
     except OSError as e:
         _fail(f"{script}: cannot read the script: {e.strerror}")
+    if len(source) > MAX_SCRIPT:
+        _fail(f"{script}: the script is larger than {MAX_SCRIPT >> 20} MiB; is it DPML?")
     try:
         program = compile(source)
     except DPMLSyntaxError as e:

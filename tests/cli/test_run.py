@@ -139,6 +139,15 @@ def test_missing_script_is_a_one_line_error(roc, tmp_path):
     assert result.stderr == f"{path}: cannot read the script: No such file or directory\n"
 
 
+def test_a_huge_file_is_refused_unread(roc, tmp_path):
+    huge = tmp_path / "huge.idoc"
+    with open(huge, "wb") as f:  # sparse: 16 MiB + 1 byte, nothing written
+        f.truncate((16 << 20) + 1)
+    result = roc("run", str(huge))
+    assert result.exit_code == 1
+    assert result.stderr == f"{huge}: the script is larger than 16 MiB; is it DPML?\n"
+
+
 def test_bad_config_is_a_one_line_error(roc, script, tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text("[nosuchtable]\nx = 1\n")
