@@ -13,6 +13,7 @@ current run is found through a context variable (set once per run, not per reque
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable, Mapping
 from copy import deepcopy
 from typing import Any
@@ -40,6 +41,7 @@ DEFAULT_MAX_STEPS = 1_000_000
 DEFAULT_MAX_DEPTH = 32
 SOURCE = Verb.SOURCE
 _UNSET: Any = object()
+_BOOLEAN_TEXT = re.compile(r"\s*<b>\s*([tf])\s*</b>\s*")
 _current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dpml_run", default=None)
 
 
@@ -142,6 +144,11 @@ class _Run:
             text = (value.text or "").strip()
             if text in ("t", "f"):
                 return text == "t"
+        if isinstance(value, bytes | str):  # <b>t</b> read from a file, say
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+            boolean = _BOOLEAN_TEXT.fullmatch(text)
+            if boolean:
+                return boolean.group(1) == "t"
         found = "nothing" if value is _UNSET else f"a {type(value).__name__}"
         raise DPMLException(
             "BadCondition",
@@ -200,8 +207,15 @@ class _Run:
                 self.exception = value
             elif node.target is not None:
                 self.ctx.sink(node.target, value)
-        except DPMLLimitExceeded:
-            raise
+        except DPMLLimitExceeded as e:  # from a script this one called: locate it here,
+            raise type(e)(e.message, node.line, node.column) from None  # in our text
+        except RecursionError:  # the Python stack ran out before max_depth did
+            raise DepthLimitExceeded(
+                "scripts nest too deep for the interpreter's stack (fewer nested blocks or "
+                "calls, or a lower max_depth)",
+                node.line,
+                node.column,
+            ) from None
         except Exception as e:
             raise _failure(e, node) from e
 

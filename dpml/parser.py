@@ -210,9 +210,11 @@ class _Build(Transformer[Token, Any]):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    """The LALR parser, built once per process (lark caches its tables on disk)."""
+    """The LALR parser, built once per process (~15 ms). Not lark's cache=True: that
+    unpickles a file from a predictable path in the shared temp directory, which another
+    local user could plant; roc never unpickles anything."""
     grammar = Path(__file__).with_name("dpml.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, cache=True, transformer=_Build())
+    return Lark(grammar, parser="lalr", propagate_positions=True, transformer=_Build())
 
 
 def parse(text: str) -> list[Node | Text]:
@@ -245,6 +247,15 @@ def _translate(e: UnexpectedInput, text: str) -> DPMLSyntaxError:
         if token.type == "$END":
             return _at_end(stack, expected, text)
         pos, line, column = token.start_pos or 0, token.line or 1, token.column or 1
+        unfinished = _unfinished_tag(stack)
+        if unfinished is not None and token.type in ("LT", "LTS"):  # text 'a<b</x>'
+            lt, tag = unfinished
+            return DPMLSyntaxError(
+                f"'<{tag}' is not a finished tag (write &lt; for a literal '<' in text)",
+                lt.line or 1,
+                lt.column or 1,
+                text,
+            )
     else:
         assert isinstance(e, UnexpectedCharacters)
         expected = set(e.allowed or ())
@@ -296,9 +307,19 @@ def _reason(text: str, pos: int, expected: set[str], stack: list[Any]) -> str:
 
 def _at_end(stack: list[Any], expected: set[str], text: str) -> DPMLSyntaxError:
     """The text ended early: inside a tag, or with elements left open."""
-    for item in reversed(stack):
+    for i in range(len(stack) - 1, -1, -1):
+        item = stack[i]
         if type(item) is Token and item.type in ("LT", "LTS"):
             tag = _open_tag(stack)
+            if item.type == "LT" and any(
+                type(x) is Token and x.type == "_GT" for x in stack[i + 1 :]
+            ):  # a whole start tag, not yet reduced: an element left open (a cut-off file)
+                return DPMLSyntaxError(
+                    f"<{tag}> is never closed: the script ends before its </{tag}>",
+                    item.line or 1,
+                    item.column or 1,
+                    text,
+                )
             return DPMLSyntaxError(
                 f"the script ends inside the tag <{tag}>", item.line or 1, item.column or 1, text
             )
@@ -315,6 +336,20 @@ def _at_end(stack: list[Any], expected: set[str], text: str) -> DPMLSyntaxError:
         )
     lines = text.split("\n")
     return DPMLSyntaxError("the script ends unexpectedly", len(lines), len(lines[-1]) + 1, text)
+
+
+def _unfinished_tag(stack: list[Any]) -> tuple[Token, str] | None:
+    """The '<' and name of a start tag still being written, if the stack ends in one."""
+    for i in range(len(stack) - 1, -1, -1):
+        item = stack[i]
+        if type(item) is _Start:
+            return None
+        if type(item) is Token and item.type in ("LT", "LTS"):
+            if item.type == "LTS" or any(type(x) is Token for x in stack[i + 2 :]):
+                return None  # an end tag, or one with attributes: other messages fit better
+            following = stack[i + 1] if i + 1 < len(stack) else None
+            return (item, str(following)) if type(following) is Token else None
+    return None
 
 
 def _open_tag(stack: list[Any]) -> str:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from kernel import Context, Value
-from kernel.errors import UnsupportedRepresentation
+from kernel.errors import ConfigError, UnsupportedRepresentation
 
 from .ast import Block
 from .compiler import compile_body
@@ -38,6 +38,13 @@ class Program:
         is unwrapped). Raises DPMLException for an error no ``<exception>`` handled, and
         StepLimitExceeded / DepthLimitExceeded when a limit stops the script.
         """
+        if not isinstance(ctx, Context):
+            raise ConfigError(f"a program runs against a kernel Context, not {ctx!r:.40}")
+        if params is not None and not isinstance(params, Mapping):
+            raise ConfigError(f"params is a mapping of names to values, not {params!r:.40}")
+        for name, limit in (("max_steps", max_steps), ("max_depth", max_depth)):
+            if type(limit) is not int or limit < 1:
+                raise ConfigError(f"{name} is a whole number of at least 1, not {limit!r:.40}")
         given = {
             name: Param(value.value if isinstance(value, Value) else value)
             for name, value in (params or {}).items()
@@ -54,10 +61,18 @@ def compile(text: str | bytes) -> Program:  # noqa: A001 - the name the contract
     Programs are cached by content: compiling the same text again costs a dict lookup.
     """
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise DPMLSyntaxError(f"the script is not UTF-8 text: {e.reason}", 1, 1) from None
+            line = raw.count(b"\n", 0, e.start) + 1
+            start = raw.rfind(b"\n", 0, e.start) + 1
+            column = len(raw[start : e.start].decode("utf-8", "replace")) + 1  # characters
+            raise DPMLSyntaxError(
+                f"the script is not UTF-8 text: {e.reason} (byte {raw[e.start]:#04x})",
+                line,
+                column,
+            ) from None
     if not isinstance(text, str):
         raise UnsupportedRepresentation(
             f"a DPML script is text (str or UTF-8 bytes), not {type(text).__name__}"

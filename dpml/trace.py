@@ -16,7 +16,9 @@ from kernel import Context, Request, Value
 from kernel.context import Methods, compile_handler
 from kernel.errors import VerbNotSupported, redact
 
-__all__ = ["Tracer", "Call"]
+__all__ = ["Tracer", "Call", "MAX_CALLS"]
+
+MAX_CALLS = 10_000  # recorded per trace; a runaway loop must not fill memory and the screen
 
 
 @dataclass
@@ -33,8 +35,11 @@ class Call:
 class Tracer:
     """Records every request made through :meth:`attach`'s context."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_CALLS) -> None:
         self.calls: list[Call] = []
+        self.limit = limit
+        self.recorded = 0
+        self.dropped = 0  # requests made after the limit was reached
         self._local = threading.local()
 
     def attach(self, ctx: Context) -> Context:
@@ -68,6 +73,8 @@ class Tracer:
                 walk(call.children, indent + ("   " if last else "│  "))
 
         walk(self.calls, "")
+        if self.dropped:
+            lines.append(f"… {self.dropped:,} more requests not shown (the first {self.limit:,})")
         return "\n".join(lines)
 
 
@@ -85,6 +92,11 @@ class _Recorder:
             raise VerbNotSupported(
                 f"this scheme does not support {request.verb.name}; it supports {verbs}"
             )
+        tracer = self.tracer
+        if tracer.recorded >= tracer.limit:
+            tracer.dropped += 1
+            return method(request, ctx)
+        tracer.recorded += 1
         call = Call(request.verb.name, _describe(request))
         stack = self.tracer._stack()
         (stack[-1].children if stack else self.tracer.calls).append(call)

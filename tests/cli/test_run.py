@@ -126,6 +126,22 @@ def test_trace_prints_the_tree_of_requests(roc, script, tmp_path):
     assert " ms " in lines[0]
 
 
+def test_trace_of_a_runaway_script_keeps_the_first_requests(roc, script):
+    loop = script(
+        "<idoc><while><cond>"
+        + instr("copy", "this:cond", operand="<b>t</b>")
+        + "</cond><seq>"
+        + instr("copy", "var:x", operand="data:,x")
+        + "</seq></while></idoc>"
+    )
+    result = roc("run", loop, "--trace", "--max-steps", "8000")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 10_000 + 2  # the first 10,000 requests, the note, the error
+    assert lines[-2].startswith("… ") and "more requests not shown (the first 10,000)" in lines[-2]
+    assert "more than 8000 instructions" in lines[-1]
+
+
 def test_bad_param_is_a_usage_error(roc, script):
     result = roc("run", script("<idoc/>"), "--param", "novalue")
     assert result.exit_code == 2

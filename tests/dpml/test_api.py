@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -70,3 +73,12 @@ def test_one_program_runs_in_many_threads_at_once(mk):
 def test_accessors_are_registered_by_the_dpml_plugin(mk):
     assert mk.accessors["dpml"].plugin == "dpml.plugin"
     assert mk.accessors["buildSessionResourceURI"].plugin == "dpml.plugin"
+
+
+def test_the_parser_keeps_no_pickled_cache(tmp_path):
+    """lark's cache=True would unpickle a file from a predictable temp path (another
+    local user could plant one); roc builds its parser in memory."""
+    code = "import dpml; dpml.compile('<idoc/>')"
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+    assert list(tmp_path.iterdir()) == []

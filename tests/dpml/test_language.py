@@ -177,6 +177,25 @@ def test_cond_accepts_bool_and_b_elements_only(dctx):
     assert (caught.value.line, caught.value.column) == (1, 11)
 
 
+@pytest.mark.parametrize("stored", ["<b>t</b>", b" <b> t </b>\n"])
+def test_cond_accepts_b_elements_kept_as_text(dctx, memory, stored):
+    """<b>t</b> read from a file or a data: URI arrives as bytes or str, not XML."""
+    memory.items["mem:flag"] = stored
+    memory.items["mem:off"] = "<b>f</b>"
+    script = idoc(
+        "<if>",
+        cond("mem:flag", "copy"),
+        "<then>",
+        instr("copy", "this:response", operand="data:,yes"),
+        "</then></if><if>",
+        cond("mem:off", "copy"),
+        "<then>",
+        instr("copy", "this:response", operand="data:,no"),
+        "</then></if>",
+    )
+    assert dpml.run(script, dctx) == "yes"
+
+
 def test_cond_that_sinks_nothing_is_an_error(dctx):
     script = idoc("<if><cond>", instr("copy", "var:x", operand="<b>t</b>"), "</cond><then/></if>")
     with pytest.raises(DPMLException, match="left nothing"):

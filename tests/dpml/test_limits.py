@@ -6,7 +6,7 @@ import pytest
 
 import dpml
 from dpml import DepthLimitExceeded, StepLimitExceeded
-from kernel import LimitExceeded
+from kernel import ConfigError, LimitExceeded
 from tests.dpml.conftest import instr
 
 FOREVER = (
@@ -67,3 +67,44 @@ def test_depth_limit_can_be_lowered(dctx, memory):
     assert top.run(dctx, max_depth=2) == "leaf"
     with pytest.raises(DepthLimitExceeded):
         top.run(dctx, max_depth=1)
+
+
+def test_a_limit_reached_in_a_called_script_is_located_in_the_caller(dctx, memory):
+    memory.items["mem:sub"] = "<idoc>\n\n\n\n\n" + FOREVER[len("<idoc>") :]  # far down
+    top = dpml.compile("<idoc>\n  " + instr("dpml", operand="mem:sub") + "\n</idoc>")
+    with pytest.raises(StepLimitExceeded) as caught:
+        top.run(dctx, max_steps=50)
+    assert (caught.value.line, caught.value.column) == (2, 3)  # the call, in this text
+
+
+def test_nesting_deeper_than_the_stack_is_a_depth_limit_no_handler_catches(dctx, memory):
+    """Deeply nested blocks in a self-calling script exhaust Python's stack before
+    max_depth: that is the depth limit too, never a RecursionError a handler swallows."""
+    nested = "<seq>" * 60 + instr("dpml", operand="mem:deep") + "</seq>" * 60
+    memory.items["mem:deep"] = (
+        "<idoc><seq>"
+        + nested
+        + "<exception>"
+        + instr("copy", "this:response", operand="data:,caught")
+        + "</exception></seq></idoc>"
+    )
+    with pytest.raises(DepthLimitExceeded, match="too deep"):
+        dpml.run("<idoc>" + instr("dpml", operand="mem:deep") + "</idoc>", dctx)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"max_steps": "5"},
+        {"max_steps": 0},
+        {"max_depth": "x"},
+        {"max_depth": None},
+        {"params": "abc"},
+    ],
+)
+def test_bad_run_arguments_are_config_errors(dctx, kwargs):
+    program = dpml.compile("<idoc/>")
+    with pytest.raises(ConfigError):
+        program.run(dctx, **kwargs)
+    with pytest.raises(ConfigError, match="Context"):
+        program.run(None)

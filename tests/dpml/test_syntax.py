@@ -135,6 +135,15 @@ MALFORMED = [
         "expected whitespace",
     ),
     ("ends inside a tag", "<idoc>\n  <seq", 2, 3, "ends inside the tag <seq>"),
+    ("cut off after a tag", "<idoc>\n  <seq>", 2, 3, "<seq> is never closed"),
+    ("cut off after the root", "<idoc>", 1, 1, "<idoc> is never closed"),
+    (
+        "a '<' in text",
+        "<idoc><instr><type>copy</type><operand>data:,a<b</operand></instr></idoc>",
+        1,
+        47,
+        "'<b' is not a finished tag",
+    ),
     ("empty script", "   \n", 1, 1, "empty"),
     ("two roots", "<idoc/>\n<idoc/>", 2, 1, "a script has one root"),
     ("bad root", "<script/>", 1, 1, "cannot start a script"),
@@ -242,7 +251,11 @@ def test_bytes_with_bom_are_accepted_and_bad_utf8_is_a_syntax_error():
     assert dpml.compile("\ufeff<idoc/>".encode()).body.steps == ()
     with pytest.raises(DPMLSyntaxError) as caught:
         dpml.compile(b"<idoc>\xff</idoc>")
-    assert (caught.value.line, caught.value.column) == (1, 1)
+    assert (caught.value.line, caught.value.column) == (1, 7)
+    with pytest.raises(DPMLSyntaxError) as caught:  # Latin-1 text: the byte is located
+        dpml.compile("<idoc>\n  <!-- é -->\n".encode() + b"  <!-- caf\xe9 -->\n</idoc>")
+    assert (caught.value.line, caught.value.column) == (3, 11)
+    assert "0xe9" in caught.value.reason
 
 
 FRAGMENTS = [
