@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import sys
 from collections.abc import Callable, Mapping
 from copy import deepcopy
 from typing import Any
@@ -209,8 +210,10 @@ class _Run:
                 self.ctx.sink(node.target, value)
         except DPMLLimitExceeded as e:  # from a script this one called: locate it here,
             raise type(e)(e.message, node.line, node.column) from None  # in our text
-        except RecursionError:  # the Python stack ran out before max_depth did
-            raise DepthLimitExceeded(
+        except RecursionError as e:
+            if not _deep():  # an accessor recursed on its own: an ordinary failure
+                raise _failure(e, node) from e
+            raise DepthLimitExceeded(  # the script's nesting ran the stack out first
                 "scripts nest too deep for the interpreter's stack (fewer nested blocks or "
                 "calls, or a lower max_depth)",
                 node.line,
@@ -218,6 +221,15 @@ class _Run:
             ) from None
         except Exception as e:
             raise _failure(e, node) from e
+
+
+def _deep() -> bool:
+    """Is this instruction itself deep in Python's stack (past half the recursion limit)?
+    Asked only after a RecursionError, to tell the script's nesting from an accessor's."""
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth > sys.getrecursionlimit() // 2
 
 
 def _failure(error: Exception, node: Instr) -> DPMLException:

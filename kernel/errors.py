@@ -58,9 +58,10 @@ class KernelError(Exception):
         return redact(f"{asked}: {self.message}")
 
 
-# 24 or more hex digits, either case: a full id, and near misses (a lower-cased or
-# mistyped id is still most of a credential)
-_ID = re.compile(r"\b([0-9A-Fa-f]{8})[0-9A-Fa-f]{16,}")
+# a 128-bit id (32 hex digits) and its near misses: either case, 30 to 34 digits, at
+# least one of them a letter (a lower-cased or mistyped id is still most of a
+# credential; a SHA digest or a long decimal number is not an id)
+_ID = re.compile(r"\b(?=[0-9]*[A-Fa-f])([0-9A-Fa-f]{8})[0-9A-Fa-f]{22,26}\b")
 
 
 def redact(text: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import secrets
 import stat
-import tempfile
 from typing import Any
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
@@ -19,9 +19,6 @@ from ..errors import (
     UnsupportedRepresentation,
 )
 from ..request import Request, Response
-
-_UMASK = os.umask(0o22)  # read once at import (os.umask can only read by setting)
-os.umask(_UMASK)
 
 
 class FileScheme:
@@ -89,19 +86,22 @@ class FileScheme:
 
     def _write(self, uri: str, data: bytes) -> None:
         """Write whole or not at all: a temporary file renamed over the target. The file
-        keeps its mode, or gets the one a plain open() would give (mkstemp's is 0600)."""
+        keeps its mode, or gets the one a plain open() would give under the umask."""
         path = self.path(uri)
         directory = os.path.dirname(path)
         try:
             os.makedirs(directory, exist_ok=True)
             try:
-                mode = stat.S_IMODE(os.stat(path).st_mode)
+                mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
             except FileNotFoundError:
-                mode = 0o666 & ~_UMASK
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".roc-")
+                mode = None
+            tmp = os.path.join(directory, f".roc-{secrets.token_hex(8)}")
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(tmp, flags, 0o600 if mode is not None else 0o666)  # umask applies
             try:
                 with os.fdopen(fd, "wb") as f:
-                    os.fchmod(f.fileno(), mode)
+                    if mode is not None:
+                        os.fchmod(f.fileno(), mode)
                     f.write(data)
                 os.replace(tmp, path)
             except BaseException:

@@ -15,7 +15,6 @@ connection that threads take turns on. PostgreSQL: psycopg 3 in autocommit mode,
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -37,8 +36,14 @@ PG_CONNECT_TIMEOUT_S = 10  # unless the URL says otherwise: an unreachable serve
 
 
 def _hide_password(url: str) -> str:
-    """``scheme://user:secret@host`` -> ``scheme://user:***@host``, for messages."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+    """``scheme://user:secret@host`` -> ``scheme://user:***@host``, for messages about
+    URLs too malformed to parse (so no parser finds the password for us)."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    prefix, slashes, userinfo = head.partition("//") if "//" in head else ("", "", head)
+    user, colon, _ = userinfo.partition(":")
+    return f"{prefix}{slashes}{user}{colon and ':***'}@{tail}"
 
 
 class Statement:
@@ -248,7 +253,10 @@ class Database:
         missing directories (0700) too, for roc's own data dir; a directory someone named
         in a URL is theirs to make (a typo should fail, not grow a tree)."""
         path = self.path
-        if path is None or os.path.exists(path):
+        if path is None:
+            return
+        path = os.path.realpath(path)  # a link to a file yet to be made: make its target
+        if os.path.exists(path):
             return
         try:
             if make_dirs:

@@ -128,11 +128,12 @@ class SessionScheme:
             return SessionExpired("this session has ended; NEW session:null for a new one")
         return InvalidSessionId("no such session: this store never issued that id")
 
-    @staticmethod
-    def _check(owner: str | None, expires: int, principal: str | None, now: float) -> None:
+    def _check(self, owner: str | None, expires: int, principal: str | None, now: float) -> None:
         if owner is not None and principal != owner:
             raise UsernameMismatch("this session belongs to another user; request it as its owner")
         if now >= expires:
+            if now >= expires + self.tombstone_ttl:  # as if swept: forgotten, as its
+                raise InvalidSessionId("no such session: this store never issued that id")
             raise SessionExpired("this session expired; NEW session:null for a new one")
 
     def _touch_due(

@@ -405,10 +405,11 @@ class Store:
             row = conn.execute(self._end.sql, self._end.args((sid,))).fetchone()
             if row is None:
                 return None
-            why = reason if row[0] > now else "expired"
-            conn.execute(
-                self._tombstone.sql, self._tombstone.args((sid, now, why, now + tombstone_ttl))
-            )
+            expires = int(row[0])
+            why, ended = (reason, now) if expires > now else ("expired", expires)
+            if ended + tombstone_ttl > now:  # as the sweep: an expired one ended at expiry
+                args = (sid, ended, why, ended + tombstone_ttl)
+                conn.execute(self._tombstone.sql, self._tombstone.args(args))
             return why
 
         return db.run(lambda c: db.transaction(c, end))

@@ -149,6 +149,33 @@ def test_a_python_error_in_an_accessor_becomes_a_dpml_exception():
     assert ex.findtext("message") == "ValueError: bad value"
 
 
+def test_an_accessor_that_recurses_too_deep_is_an_ordinary_failure():
+    """A RecursionError from an accessor's own code is that accessor's error, which an
+    <exception> block handles; only the script's nesting is a depth limit."""
+
+    class Deep:
+        @hookimpl
+        def roc_accessors(self):
+            def deep(request, ctx):
+                def down(n):
+                    return down(n + 1)
+
+                return down(0)
+
+            return {"deep": deep}
+
+    with Kernel(plugins=[Deep()], load_entrypoints=False) as k:
+        script = (
+            "<idoc><seq>"
+            + instr("deep")
+            + "<exception>"
+            + instr("copy", "this:response", operand="this:exception")
+            + "</exception></seq></idoc>"
+        )
+        ex = dpml.run(script, k.context())
+    assert ex.findtext("id") == "RecursionError"
+
+
 def test_sub_script_exception_propagates_to_the_caller(dctx, memory):
     memory.items["mem:sub"] = (
         "<idoc><seq>" + mark("sub_ran") + THROW + mark("sub_after") + "</seq></idoc>"

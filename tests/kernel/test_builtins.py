@@ -126,10 +126,14 @@ def test_file_sink_of_unsupported_value_writes_nothing(ctx, tmp_path):
 
 
 def test_file_sink_keeps_a_files_mode_and_gives_a_new_one_the_usual_mode(ctx, tmp_path):
-    umask = os.umask(0o22)
-    os.umask(umask)
-    ctx.sink("file:new.txt", "x")
-    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o666 & ~umask
+    umask = os.umask(0o077)  # the umask in force now, not at import, decides
+    try:
+        ctx.sink("file:new.txt", "x")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o600
+    ctx.sink("file:other.txt", "x")
+    assert stat.S_IMODE((tmp_path / "other.txt").stat().st_mode) == 0o666 & ~umask
     script = tmp_path / "run.sh"
     script.write_text("#!/bin/sh\n")
     script.chmod(0o750)

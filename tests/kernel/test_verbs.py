@@ -125,6 +125,15 @@ def test_error_text_shortens_128_bit_ids(ctx):
     assert info.value.uri == f"nosuch:{guid}+key@k"  # the full URI stays available
 
 
+def test_error_text_keeps_digests_and_numbers(ctx):
+    """Only id-sized hex is shortened: a SHA-1 in a path or a long number stays whole."""
+    sha1 = "4d4efc9a" * 5
+    for uri in (f"nosuch:objects/{sha1}", "nosuch:" + "1" * 32):
+        with pytest.raises(UnresolvedURI) as info:
+            ctx.source(uri)
+        assert uri in str(info.value)
+
+
 @pytest.mark.parametrize(
     "near_miss",
     [

@@ -136,6 +136,22 @@ def test_an_expired_sessions_tombstone_counts_from_its_expiry(make_kernel, clock
         ctx.source(late)
 
 
+def test_a_long_expired_session_is_forgotten_however_it_is_found(make_kernel, clock):
+    """Expired more than tombstone_ttl ago: unknown, whether it was swept, DELETEd or
+    never touched since (the same answers as if the evictor had run)."""
+    k = make_kernel(idle=10, tombstone_ttl=100)
+    ctx = k.context()
+    swept, deleted, untouched = (ctx.new("session:null") for _ in range(3))
+    clock.advance(500)
+    assert ctx.delete(deleted) is False  # it had expired
+    with pytest.raises(InvalidSessionId):
+        ctx.source(untouched)
+    assert handler(k).sweep() == 2
+    for uri in (swept, deleted, untouched):
+        with pytest.raises(InvalidSessionId):
+            ctx.source(uri)
+
+
 def test_expiry_rounds_up_so_a_session_lives_at_least_idle(make_kernel, clock):
     clock.now = 1_000_000.9
     ctx = make_kernel(idle=100).context()

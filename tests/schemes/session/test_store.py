@@ -102,12 +102,25 @@ def test_an_unreachable_store_is_a_store_error(url):
 
 @pytest.mark.parametrize(
     "url",
-    ["postgresql+psycopg://roc:s3cret@127.0.0.1:abc/test", "postgresql://roc:s3cret@[::1:5432/x"],
+    [
+        "postgresql+psycopg://roc:s3cret@127.0.0.1:abc/test",
+        "postgresql://roc:s3cret@[::1:5432/x",
+        "postgresql+psycopg://roc:s3/cret@host:xx/db",  # '/' in the password
+        "postgresql+psycopg//roc:s3cret@host/db",  # ':' missing after the scheme
+    ],
 )
 def test_an_unparseable_store_url_is_a_config_error_without_its_password(url):
     with pytest.raises(ConfigError, match="not a SQLAlchemy URL") as e:
         _kernel(url)
-    assert "s3cret" not in str(e.value) and "roc:***@" in str(e.value)
+    assert "s3cret" not in str(e.value) and "s3/cret" not in str(e.value)
+    assert "roc:***@" in str(e.value)
+
+
+def test_a_store_reached_through_a_link_is_made_private_too(tmp_path):
+    (tmp_path / "link.db").symlink_to(tmp_path / "target.db")
+    with _kernel(f"sqlite:///{tmp_path / 'link.db'}") as k:
+        k.context().new("session:null")
+    assert stat.S_IMODE((tmp_path / "target.db").stat().st_mode) == 0o600
 
 
 def test_a_store_in_a_missing_directory_fails_and_creates_nothing(tmp_path):
