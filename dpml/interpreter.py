@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from copy import deepcopy
+from types import FrameType
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -226,7 +227,8 @@ class _Run:
 def _deep() -> bool:
     """Is this instruction itself deep in Python's stack (past half the recursion limit)?
     Asked only after a RecursionError, to tell the script's nesting from an accessor's."""
-    frame, depth = sys._getframe(), 0
+    frame: FrameType | None = sys._getframe()
+    depth = 0
     while frame is not None:
         frame, depth = frame.f_back, depth + 1
     return depth > sys.getrecursionlimit() // 2
