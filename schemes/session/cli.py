@@ -11,7 +11,6 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
@@ -24,7 +23,7 @@ from .address import normalize_id
 from .codec import decode
 from .errors import InvalidSessionId
 from .handler import SessionScheme
-from .paths import data_dir, default_store_path, default_store_url
+from .paths import data_dir, default_store_url, is_default_store
 
 __all__ = ["sessions", "default_store_url", "data_dir"]
 
@@ -41,7 +40,7 @@ def _scheme(config: str | None, store: str | None) -> Iterator[SessionScheme]:
     with kernel_from_options(config, session=session) as kernel:
         scheme = _handler(kernel)
         path = scheme.store.db.path
-        if path is not None and not os.path.exists(path) and Path(path) != default_store_path():
+        if path is not None and not os.path.exists(path) and not is_default_store(path):
             raise ConfigError(f"no session store at {path} (nothing has stored a session there)")
         yield scheme
 

@@ -15,6 +15,7 @@ that is already set leaves its value alone. Owners are set only by NEW's ``user`
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -121,10 +122,10 @@ class SessionScheme:
 
     # -- checks ----------------------------------------------------------------------------
 
-    def _gone(self, store: Store, sid: str) -> Exception:
+    def _gone(self, store: Store, sid: str, now: float) -> Exception:
         """The error for an id with no session row: ended, or never issued (or ended
         longer than ``tombstone_ttl`` ago: forgotten)."""
-        if store.tombstone(sid, int(self.clock())) is not None:
+        if store.tombstone(sid, int(now)) is not None:
             return SessionExpired("this session has ended; NEW session:null for a new one")
         return InvalidSessionId("no such session: this store never issued that id")
 
@@ -142,7 +143,7 @@ class SessionScheme:
         """``(now, new expiry)`` if a touch should be written, else None. Expiry rounds
         up to the second, so a session never lives less than ``idle``."""
         t = int(now)
-        new = -int(-now // 1) + idle  # ceil(now) + idle
+        new = math.ceil(now) + idle
         if deadline is not None and new > deadline:
             new = deadline
         if new - expires >= max(1, idle // 50):
@@ -152,7 +153,7 @@ class SessionScheme:
     def _live_row(self, store: Store, sid: str, request: Request, now: float) -> tuple[Any, ...]:
         row = store.session(sid)
         if row is None:
-            raise self._gone(store, sid)
+            raise self._gone(store, sid, now)
         self._check(row[0], row[3], request.principal, now)
         return row
 
@@ -188,7 +189,7 @@ class SessionScheme:
             )
         row = store.value(sid, key)
         if row is None:
-            raise self._gone(store, sid)
+            raise self._gone(store, sid, now)
         owner, expires, idle, deadline, kind, data = row
         self._check(owner, expires, request.principal, now)
         touch = self._touch_due(expires, idle, deadline, now)
@@ -228,7 +229,7 @@ class SessionScheme:
         else:
             row = store.value(sid, key)
             if row is None:
-                raise self._gone(store, sid)
+                raise self._gone(store, sid, now)
             self._check(row[0], row[1], request.principal, now)
             touch = self._touch_due(row[1], row[2], row[3], now)
         if touch is not None:
@@ -245,10 +246,11 @@ class SessionScheme:
             _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
             return store.delete_key(sid, key, self._touch_due(expires, idle, deadline, now))
         row = store.session(sid)
-        if row is None:
-            if store.tombstone(sid, int(now)) is not None:
+        if row is None:  # ended already: False; never issued (or forgotten): the error
+            gone = self._gone(store, sid, now)
+            if isinstance(gone, SessionExpired):
                 return False
-            raise self._gone(store, sid)
+            raise gone
         if row[0] is not None and row[0] != request.principal:
             raise UsernameMismatch("this session belongs to another user; request it as its owner")
         reason = store.end(sid, int(now), "deleted", self.tombstone_ttl)
@@ -275,7 +277,7 @@ class SessionScheme:
             return address.key_uri(sid, key)
         owner, idle, lifetime = self._new_options(request.primary)
         t = self.clock()
-        now, start = int(t), -int(-t // 1)  # created: the second; expiry: rounded up
+        now, start = int(t), math.ceil(t)  # created: the second; expiry: rounded up
         deadline = start + lifetime if lifetime is not None else None
         expires = start + idle if deadline is None else min(start + idle, deadline)
         sid = address.new_id()

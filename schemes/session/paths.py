@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["data_dir", "default_store_path", "default_store_url"]
+__all__ = ["data_dir", "default_store_path", "default_store_url", "is_default_store"]
 
 
 def data_dir() -> Path:
@@ -25,3 +25,8 @@ def default_store_path() -> Path:
 
 def default_store_url() -> str:
     return f"sqlite:///{default_store_path()}"
+
+
+def is_default_store(path: str | None) -> bool:
+    """Is ``path`` roc's own default store file (the one roc may make, directory and all)?"""
+    return path is not None and Path(path) == default_store_path()

@@ -12,7 +12,6 @@ Sweeping deletes expired sessions in bounded batches through the expiry index, w
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, inspect, select, update
@@ -22,7 +21,7 @@ from kernel.errors import ConfigError
 
 from .database import Database
 from .errors import SessionExpired, TooManySessions
-from .paths import default_store_path
+from .paths import is_default_store
 from .schema import SCHEMA_VERSION, SESSIONS, TOMBSTONES, VALUES, VERSIONS, Base
 
 __all__ = ["Store"]
@@ -203,8 +202,7 @@ class Store:
         if self._ready:
             return
         engine = self.db.engine
-        path = self.db.path
-        self.db.create_file(make_dirs=path is not None and Path(path) == default_store_path())
+        self.db.create_file(make_dirs=is_default_store(self.db.path))
         try:
             with engine.begin() as conn:
                 if self.db.dialect == "postgresql":

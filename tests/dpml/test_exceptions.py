@@ -127,24 +127,30 @@ def test_kernel_errors_keep_their_type_as_id(dctx):
     assert "nosuch" in caught.value.message
 
 
-def test_a_python_error_in_an_accessor_becomes_a_dpml_exception():
-    class Broken:
+def _handled(accessor):
+    """Run ``accessor`` (as active:it) in a block whose handler answers this:exception."""
+
+    class Plugin:
         @hookimpl
         def roc_accessors(self):
-            def broken(request, ctx):
-                raise ValueError("bad value")
+            return {"it": accessor}
 
-            return {"broken": broken}
-
-    with Kernel(plugins=[Broken()], load_entrypoints=False) as k:
+    with Kernel(plugins=[Plugin()], load_entrypoints=False) as k:
         script = (
             "<idoc><seq>"
-            + instr("broken")
+            + instr("it")
             + "<exception>"
             + instr("copy", "this:response", operand="this:exception")
             + "</exception></seq></idoc>"
         )
-        ex = dpml.run(script, k.context())
+        return dpml.run(script, k.context())
+
+
+def test_a_python_error_in_an_accessor_becomes_a_dpml_exception():
+    def broken(request, ctx):
+        raise ValueError("bad value")
+
+    ex = _handled(broken)
     assert ex.findtext("id") == "ValueError"
     assert ex.findtext("message") == "ValueError: bad value"
 
@@ -153,26 +159,13 @@ def test_an_accessor_that_recurses_too_deep_is_an_ordinary_failure():
     """A RecursionError from an accessor's own code is that accessor's error, which an
     <exception> block handles; only the script's nesting is a depth limit."""
 
-    class Deep:
-        @hookimpl
-        def roc_accessors(self):
-            def deep(request, ctx):
-                def down(n):
-                    return down(n + 1)
+    def deep(request, ctx):
+        def down(n):
+            return down(n + 1)
 
-                return down(0)
+        return down(0)
 
-            return {"deep": deep}
-
-    with Kernel(plugins=[Deep()], load_entrypoints=False) as k:
-        script = (
-            "<idoc><seq>"
-            + instr("deep")
-            + "<exception>"
-            + instr("copy", "this:response", operand="this:exception")
-            + "</exception></seq></idoc>"
-        )
-        ex = dpml.run(script, k.context())
+    ex = _handled(deep)
     assert ex.findtext("id") == "RecursionError"
 
 
