@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from kernel.xmltext import parse, serialize
+
 Element = ET.Element
 
 
 def element_to_str(element: ET.Element) -> str:
-    return ET.tostring(element, encoding="unicode")
+    return serialize(element)
 
 
 def str_to_element(text: str) -> ET.Element:
-    try:
-        return ET.fromstring(text)
-    except ET.ParseError as e:
-        raise ValueError(f"not well-formed XML ({e})") from None
+    return parse(text)  # XMLTextError is a ValueError, as transreptors raise
 
 
 def bool_to_element(value: bool) -> ET.Element:

@@ -14,13 +14,13 @@ dict that happens to use the tag's key itself. So a value arrives with the type 
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import struct
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError, fromstring, tostring
+from xml.etree.ElementTree import Element
 
 from kernel.errors import UnsupportedRepresentation
+from kernel.xmltext import XMLTextError, parse, serialize
 
 __all__ = [
     "VERSION",
@@ -104,14 +104,11 @@ def _tagged(value: Any) -> Any:
 def _xml(element: Element) -> str:
     """The element's XML without its tail (text after it, which belongs to its parent),
     checked to parse as the receiver will parse it."""
-    if element.tail is not None:
-        element = copy.copy(element)
-        element.tail = None
-    text = tostring(element, encoding="unicode")
+    text = serialize(element)
     try:
-        fromstring(text)
-    except ParseError as e:  # control characters, a bad tag name: the receiver would refuse
-        raise UnsupportedRepresentation(f"the XML element is not well-formed XML ({e})") from None
+        parse(text)
+    except XMLTextError as e:  # control characters, a bad tag name: the receiver would refuse
+        raise UnsupportedRepresentation(f"the XML element would not read back: {e}") from None
     return text
 
 
@@ -125,7 +122,7 @@ def _untag(obj: dict[str, Any]) -> Any:
     if tag == "b":
         return base64.b64decode(value, validate=True)
     if tag == "x":
-        return fromstring(value)
+        return parse(value)
     if tag == "d":
         return {k: v for k, v in value}
     raise ProtocolError(f"an unknown value tag {tag!r}")
@@ -137,7 +134,7 @@ def decode(body: bytes) -> Any:
         return json.loads(body, object_hook=_untag)
     except ProtocolError:
         raise
-    except (ValueError, TypeError, ParseError, RecursionError) as e:  # JSON, base64, XML
+    except (ValueError, TypeError, RecursionError) as e:  # JSON, base64, XML
         raise ProtocolError(f"an undecodable value ({type(e).__name__})") from None
 
 

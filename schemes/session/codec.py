@@ -18,12 +18,12 @@ would silently change is not stored. Nothing is ever pickled.
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from kernel.errors import UnsupportedRepresentation
+from kernel.xmltext import XMLTextError, parse, serialize
 
 __all__ = ["encode", "decode"]
 
@@ -61,7 +61,7 @@ def decode(kind: str, data: bytes) -> Any:
         return _decode(kind, data)
     except UnsupportedRepresentation:
         raise
-    except (ValueError, TypeError, LookupError, ET.ParseError, RecursionError) as e:
+    except (ValueError, TypeError, LookupError, RecursionError) as e:
         raise UnsupportedRepresentation(
             f"stored value of kind {kind!r} does not decode: {type(e).__name__}: {e}"
         ) from None
@@ -73,7 +73,7 @@ def _decode(kind: str, data: bytes) -> Any:
     if kind == "b":
         return bytes(data)
     if kind == "x":
-        return ET.fromstring(bytes(data))
+        return parse(bytes(data))
     if kind == "t":
         return _untag(_loads(data))
     raise UnsupportedRepresentation(f"stored value has unknown kind {kind!r}; newer roc?")
@@ -129,20 +129,17 @@ def _untag(value: Any) -> Any:
         return {key: _untag(item) for key, item in value[1].items()}
     if tag == "b":
         return base64.b64decode(value[1])
-    return ET.fromstring(value[1])
+    return parse(value[1])
 
 
 def _xml(element: ET.Element) -> str:
     """XML text that parses back to the same element: ElementTree writes whatever it is
     given (control characters, a tag with a space, a bare comment), so check it here,
     before anything is written, rather than fail on every later SOURCE."""
-    if element.tail:  # the tail belongs to the parent, and would not parse on its own
-        element = copy.copy(element)
-        element.tail = None
-    text = ET.tostring(element, encoding="unicode")
+    text = serialize(element)
     try:
-        same = ET.tostring(ET.fromstring(text), encoding="unicode") == text
-    except ET.ParseError:
+        same = serialize(parse(text)) == text
+    except XMLTextError:
         same = False
     if not same:
         raise _refuse(element, " whose XML would not read back the same")
