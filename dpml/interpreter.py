@@ -240,8 +240,8 @@ def _failure(error: Exception, node: Instr) -> DPMLException:
         message = error.message
     elif isinstance(error, KernelError):
         message = str(error)
-    else:
-        message = f"{type(error).__name__}: {error}"
+    else:  # the id is the exception's name: the message need not repeat it
+        message = str(error) or type(error).__name__
     error_id = error.id if isinstance(error, KernelError) else type(error).__name__
     return DPMLException(error_id, message, node.line, node.column)
 

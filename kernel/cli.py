@@ -28,6 +28,7 @@ __all__ = [
     "build_cli",
     "kernel_from_options",
     "debug_enabled",
+    "cli_plugins",
     "fail",
     "load_config_file",
 ]
@@ -65,7 +66,7 @@ class RocGroup(click.Group):
 
     def __init__(self, *args: Any, plugins: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plugins = tuple(plugins)
+        self.plugins = tuple(plugins)
         self._plugins_loaded = False
         self.plugin_manager: PluginManager | None = None
 
@@ -77,7 +78,7 @@ class RocGroup(click.Group):
         self._plugins_loaded = True
         from .plugins import make_plugin_manager
 
-        pm = make_plugin_manager(self._plugins, strict=False)
+        pm = make_plugin_manager(self.plugins, strict=False)
         self.plugin_manager = pm
         pm.hook.roc_commands(cli=self)
 
@@ -161,8 +162,16 @@ def load_config_file(path: str | None) -> dict[str, Any]:
     return load_toml(path) if path else {}
 
 
+def cli_plugins() -> tuple[Any, ...]:
+    """The plugins given to :func:`build_cli` of the command running now (tests give
+    some; the installed entry points are found in any case)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().command if ctx is not None else None
+    return root.plugins if isinstance(root, RocGroup) else ()
+
+
 def kernel_from_options(
-    config: str | None = None, plugins: Iterable[Any] = (), **overrides: Any
+    config: str | None = None, plugins: Iterable[Any] | None = None, **overrides: Any
 ) -> Kernel:
     """The kernel a command runs against. Config comes in layers, later ones winning:
     plugins' command-line defaults (``roc_cli_config``), ``--config FILE``, then the
@@ -173,6 +182,7 @@ def kernel_from_options(
     from .kernel import Kernel
     from .plugins import make_plugin_manager
 
+    plugins = cli_plugins() if plugins is None else tuple(plugins)
     tables: dict[str, dict[str, Any]] = {}
     layers = [*make_plugin_manager(plugins).hook.roc_cli_config()]
     layers += [load_config_file(config), overrides]

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .cli import kernel_from_options
+from .cli import cli_plugins, kernel_from_options
 from .errors import ConfigError
 from .output import echo_json, echo_table, echo_value
 
@@ -86,16 +86,14 @@ def schemes_command(config: str | None, as_json: bool) -> None:
 
 @click.command("plugins")
 @_json_option
-@click.pass_context
-def plugins_command(ctx: click.Context, as_json: bool) -> None:
+def plugins_command(as_json: bool) -> None:
     """List plugins: their package and version, entry point, and the hooks they implement
     (a plugin that cannot load is listed with the reason)."""
     from importlib.metadata import PackageNotFoundError, version
 
     from .plugins import make_plugin_manager
 
-    group = ctx.find_root().command
-    pm = make_plugin_manager(getattr(group, "_plugins", ()), strict=False)
+    pm = make_plugin_manager(cli_plugins(), strict=False)
     rows = []
     for name, plugin in pm.list_name_plugin():
         dist = pm.distributions.get(id(plugin))
@@ -137,15 +135,13 @@ def plugins_command(ctx: click.Context, as_json: bool) -> None:
 @click.command("config")
 @click.argument("table", required=False)
 @_json_option
-@click.pass_context
-def config_command(ctx: click.Context, table: str | None, as_json: bool) -> None:
+def config_command(table: str | None, as_json: bool) -> None:
     """Every config table and key the plugins declare, with default, type and doc.
 
     The output is TOML: copy what you need into a --config file."""
     from .plugins import declared_config, make_plugin_manager
 
-    group = ctx.find_root().command
-    pm = make_plugin_manager(getattr(group, "_plugins", ()), strict=False)
+    pm = make_plugin_manager(cli_plugins(), strict=False)
     tables = declared_config(pm)
     if table is not None:
         if table not in tables:

@@ -63,7 +63,7 @@ def echo_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Non
     if not rows:
         return
     cells = [[str(row.get(c) if row.get(c) is not None else "-") for c in columns] for row in rows]
-    header = [c.upper() for c in columns]
+    header = [c.upper().replace("_", " ") for c in columns]
     widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(columns) - 1)]
     for line in [header, *cells]:
         padded = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
