@@ -152,7 +152,8 @@ def show_command(session_id: str, store: str | None, config: str | None, as_json
         "lifetime_ends": utc(deadline),
     }
     if as_json:
-        echo_json({**fields, "values": [_value(k, kind, data, clip=False) for k, kind, data in values]})
+        keys = [_value(key, kind, data, clip=False) for key, kind, data in values]
+        echo_json({**fields, "values": keys})
         return
     width = max(len(field) for field in fields)
     for field, value in fields.items():
