@@ -10,7 +10,7 @@ reads the script from stdin.
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -18,9 +18,10 @@ from kernel.cli import debug_enabled, kernel_from_options
 from kernel.output import echo_value
 
 from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
-from .interpreter import DEFAULT_MAX_STEPS
-from .program import compile
-from .trace import Tracer
+from .limits import DEFAULT_MAX_STEPS
+
+if TYPE_CHECKING:
+    from .trace import Tracer
 
 __all__ = ["run_command"]
 
@@ -68,6 +69,9 @@ def run_command(
         _fail(f"{script}: cannot read the script: {e.strerror}")
     if len(source) > MAX_SCRIPT:
         _fail(f"{script}: the script is larger than {MAX_SCRIPT >> 20} MiB; is it DPML?")
+    from .program import compile
+    from .trace import Tracer
+
     try:
         program = compile(source)
     except DPMLSyntaxError as e:

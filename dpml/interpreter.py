@@ -36,11 +36,10 @@ from .ast import (
     While,
 )
 from .errors import DepthLimitExceeded, DPMLException, DPMLLimitExceeded, StepLimitExceeded
+from .limits import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS
 
 __all__ = ["execute", "Param", "DEFAULT_MAX_STEPS", "DEFAULT_MAX_DEPTH"]
 
-DEFAULT_MAX_STEPS = 1_000_000
-DEFAULT_MAX_DEPTH = 32
 SOURCE = Verb.SOURCE
 _UNSET: Any = object()
 _BOOLEAN_TEXT = re.compile(r"\s*<b>\s*([tf])\s*</b>\s*")

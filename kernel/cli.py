@@ -113,13 +113,9 @@ class RocGroup(click.Group):
 def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from importlib.metadata import PackageNotFoundError, version
+    import kernel
 
-    try:
-        number = version("roc-kernel")
-    except PackageNotFoundError:  # running from a source tree
-        number = "0+unknown"
-    click.echo(f"roc, version {number}")
+    click.echo(f"roc, version {kernel.__version__}")
     ctx.exit()
 
 

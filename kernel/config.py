@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Option", "resolve", "load_toml"]
+__all__ = ["Option", "positive", "one_of", "resolve", "load_toml"]
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,19 @@ class Option:
         return value
 
 
-def non_negative(value: Any) -> str | None:
-    return "must not be negative" if value < 0 else None
-
-
 def positive(value: Any) -> str | None:
+    """A check for ``Option``: the value must be above zero."""
     return "must be greater than zero" if value <= 0 else None
+
+
+def one_of(*allowed: Any) -> Callable[[Any], str | None]:
+    """A check for ``Option``: the value must be one of ``allowed``."""
+    names = " or ".join(repr(a) for a in allowed)
+
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"must be {names}"
+
+    return check
 
 
 def resolve(

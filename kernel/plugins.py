@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Built-in plugins, registered through the same hooks a third-party plugin uses.
-DEFAULT_PLUGINS = ("kernel.builtins", "schemes.session", "schemes.chan", "dpml.plugin")
+DEFAULT_PLUGINS = ("kernel.builtins", "schemes.session.plugin", "schemes.chan", "dpml.plugin")
 DISTRIBUTION = "roc-kernel"
 
 

@@ -11,21 +11,23 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kernel import Kernel
 from kernel.cli import kernel_from_options
 from kernel.errors import ConfigError, KernelError
 from kernel.output import echo_json, echo_table, utc
 from kernel.xmltext import serialize
 
 from .address import normalize_id
-from .codec import decode
 from .errors import InvalidSessionId
-from .handler import SessionScheme
 from .paths import data_dir, default_store_url, is_default_store
+
+if TYPE_CHECKING:  # the handler loads SQLAlchemy: only when a command runs
+    from kernel import Kernel
+
+    from .scheme import SessionScheme
 
 __all__ = ["sessions", "default_store_url", "data_dir"]
 
@@ -58,6 +60,8 @@ def _clip(text: str, width: int = 60) -> str:
 def _value(key: str, kind: str, data: bytes, clip: bool = True) -> dict[str, Any]:
     """One of ``show``'s keys: its name, type and value (XML as XML; clipped for the
     table)."""
+    from .codec import decode
+
     try:
         value = decode(kind, data)
     except KernelError as e:  # show the rest; the operator may end the session

@@ -160,7 +160,7 @@ def test_a_server_that_never_answers_times_out():
 
 
 def test_logs_never_show_a_whole_session_id(make_kernel, clock, caplog):
-    caplog.set_level(logging.DEBUG, logger="schemes.session")
+    caplog.set_level(logging.DEBUG, logger="roc.session")
     k = make_kernel(idle=10, max_per_user=1, on_limit="evict")
     ctx = k.context("u")
     uris = [ctx.new("session:null", {"user": "u"}) for _ in range(2)]

@@ -1,11 +1,12 @@
-"""The ``session:`` scheme handler: SPEC §2.1 verbs, expiry, owners, limits, hooks.
+"""The ``session:`` scheme handler: the verbs of the README's ``session:`` table, expiry,
+owners, limits, hooks.
 
 Every access checks the session against the kernel clock before anything else, so an
 expired session is unusable whether or not the evictor has run. A touch is written only
 when it would move expiry by at least ``idle / 50`` (and a second), so a steady stream of
 reads costs no database write.
 
-Where SPEC §2.1 leaves a choice: EXISTS of a session answers False (never raises) for a
+Where the README leaves a choice: EXISTS of a session answers False (never raises) for a
 malformed, unknown, ended or expired id and for a principal who is not its owner; EXISTS,
 DELETE and NEW of a *key* raise the session's errors like every other key request; DELETE
 of an ended session is False, of an id never issued ``InvalidSessionId``; NEW of a key
@@ -38,7 +39,7 @@ from .store import Store
 
 __all__ = ["SessionScheme"]
 
-log = logging.getLogger("schemes.session")
+log = logging.getLogger("roc.session")
 
 SWEEP_BATCH = 500
 _NEW_KEYS = frozenset({"user", "idle", "lifetime"})
