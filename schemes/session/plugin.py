@@ -11,6 +11,7 @@ from typing import Any
 from kernel import Option, hookimpl
 from kernel.config import one_of, positive
 
+from . import storeurl
 from .durations import problem
 
 _NUMBER = (int, float)
@@ -24,12 +25,20 @@ def _duration_or_zero(value: Any) -> str | None:
     return problem(value, zero=True)
 
 
+def _store_url(value: Any) -> str | None:
+    storeurl.check(value)  # raises itself: its message must hide a password
+    return None
+
+
 @hookimpl
 def roc_config() -> dict[str, dict[str, Option]]:
     return {
         "session": {
             "store": Option(
-                "sqlite://", str, "SQLAlchemy URL of the session store (default: in-memory SQLite)"
+                "sqlite://",
+                str,
+                "SQLAlchemy URL of the session store (default: in-memory SQLite)",
+                _store_url,
             ),
             "idle": Option(1800, _NUMBER, "seconds of inactivity that end a session", _duration),
             "lifetime": Option(
