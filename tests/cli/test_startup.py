@@ -19,8 +19,8 @@ try:
     build_cli().main(sys.argv[1:], standalone_mode=False)
 finally:
     loaded = {m.split(".")[0] if not m.startswith("kernel.") else m for m in sys.modules}
-    print(json.dumps(sorted(loaded & set(%r))), file=sys.stderr)
-""" % (HEAVY,)
+    print(json.dumps(sorted(loaded & set(HEAVY))), file=sys.stderr)
+""".replace("HEAVY", repr(HEAVY))
 
 
 def loaded(*args: str) -> set[str]:
