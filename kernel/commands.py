@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli import cli_plugins, kernel_from_options
 from .errors import ConfigError
 from .output import echo_json, echo_table, echo_value
+
+if TYPE_CHECKING:
+    from .config import Option
 
 __all__ = [
     "schemes_command",
@@ -27,6 +30,7 @@ __all__ = [
     "delete_command",
     "sink_command",
     "settings",
+    "config_markdown",
 ]
 
 _config_option = click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
@@ -135,7 +139,8 @@ def plugins_command(as_json: bool) -> None:
 @click.command("config")
 @click.argument("table", required=False)
 @_json_option
-def config_command(table: str | None, as_json: bool) -> None:
+@click.option("--markdown", is_flag=True, help="Print Markdown tables (the README's reference).")
+def config_command(table: str | None, as_json: bool, markdown: bool) -> None:
     """Every config table and key the plugins declare, with default, type and doc.
 
     The output is TOML: copy what you need into a --config file."""
@@ -148,6 +153,9 @@ def config_command(table: str | None, as_json: bool) -> None:
             known = ", ".join(sorted(tables))
             raise ConfigError(f"unknown config table {table!r} (known tables: {known})")
         tables = {table: tables[table]}
+    if markdown:
+        click.echo(config_markdown(tables), nl=False)
+        return
     if as_json:
         echo_json(
             {
@@ -165,6 +173,20 @@ def config_command(table: str | None, as_json: bool) -> None:
             click.echo(f"# {option.doc} ({option.type_names})")
             value = option.default_toml
             click.echo(f"{key} = {value}" if value is not None else f"# {key} = (no default)")
+
+
+def config_markdown(tables: Mapping[str, Mapping[str, Option]]) -> str:
+    """The config reference as Markdown: a table of keys for each config table."""
+    out = []
+    for name, options in sorted(tables.items()):
+        out += [f"`[{name}]`", "", "| key | default | type | meaning |", "|---|---|---|---|"]
+        for key, option in options.items():
+            default = option.default_toml
+            shown = f"`{default}`" if default is not None else "—"
+            doc = option.doc.replace("|", "\\|")
+            out.append(f"| `{key}` | {shown} | {option.type_names} | {doc} |")
+        out.append("")
+    return "\n".join(out)
 
 
 def settings(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""<exception> blocks exactly as SPEC §4.1, throw, and errors that escape the script."""
+"""<exception> blocks as the README describes them, throw, and errors that escape the script."""
 
 from __future__ import annotations
 
