@@ -23,7 +23,8 @@ __all__ = ["Escape", "FOLLOW", "Beneath"]
 
 T = TypeVar("T")
 
-MAX_HOPS = 40  # symlinks followed (and directories made) in one walk, as Linux's ELOOP
+MAX_HOPS = 40  # symlinks followed in one walk, as Linux's ELOOP
+MAX_DEPTH = 128  # directories below the root: each one walked holds a descriptor
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # O_PATH: a directory we may search but not list is walked as open() would walk it
 _DIR = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
@@ -82,8 +83,11 @@ class Beneath:
         symlink), the walk goes on to the link's target. ``create`` makes missing
         directories on the way. A path that names a directory (the root, ``a/..``) is
         IsADirectoryError; a component that is neither a directory nor a symlink to
-        one, NotADirectoryError; more than 40 symlinks, OSError(ELOOP)."""
+        one, NotADirectoryError; more than 40 symlinks, OSError(ELOOP); more than 128
+        directories deep, OSError(ENAMETOOLONG)."""
         pending = self.relative(path)[::-1]  # a stack: the next component is on top
+        if len(pending) > MAX_DEPTH + 1:  # directories, and the last name
+            raise _too_deep()
         stack = [os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)]
         hops = 0
         try:
@@ -96,6 +100,8 @@ class Beneath:
                     os.close(stack.pop())
                     continue
                 if pending:
+                    if len(stack) > MAX_DEPTH:  # the root and MAX_DEPTH directories
+                        raise _too_deep()
                     fd = _subdir(here, name, create)
                     if fd is not None:
                         stack.append(fd)
@@ -125,6 +131,10 @@ class Beneath:
         finally:
             for fd in stack:
                 os.close(fd)
+
+
+def _too_deep() -> OSError:
+    return OSError(errno.ENAMETOOLONG, f"more than {MAX_DEPTH} directories deep")
 
 
 def _subdir(here: int, name: str, create: bool) -> int | None:

@@ -154,3 +154,14 @@ def test_a_root_that_is_not_a_directory_is_a_config_error(tmp_path, kind):
         root.write_text("")
     with pytest.raises(ConfigError, match="file.root"):
         Kernel(config={"file": {"root": str(root)}}, load_entrypoints=False)
+
+
+def test_a_path_deeper_than_128_directories_is_refused_before_anything_is_made(ctx, tmp_path):
+    ctx.sink("file:" + "d/" * 128 + "x", "deep")  # 128 directories and a file: fine
+    with pytest.raises(KernelError, match="more than 128 directories deep"):
+        ctx.sink("file:" + "e/" * 129 + "x", "deeper")
+    assert sorted(os.listdir(tmp_path)) == ["d"]
+    os.symlink("d/" * 100, tmp_path / "long")  # through a link: found on the way
+    assert ctx.source("file:long/" + "d/" * 28 + "x") == b"deep"
+    with pytest.raises(KernelError, match="more than 128 directories deep"):
+        ctx.source("file:long/" + "d/" * 29 + "x")
