@@ -67,7 +67,9 @@ class FileScheme:
                 "set config file.root to allow another directory",
                 uri=uri,
             ) from None
-        except (FileNotFoundError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError) as e:
+            if doing == "write":  # a file where a directory should be, or a race
+                raise KernelError(f"cannot write the file: {e.strerror}", uri=uri) from None
             raise ResourceNotFound("no such file", uri=uri) from None
         except IsADirectoryError:
             if doing in ("read", "find"):

@@ -165,3 +165,13 @@ def test_a_path_deeper_than_128_directories_is_refused_before_anything_is_made(c
     assert ctx.source("file:long/" + "d/" * 28 + "x") == b"deep"
     with pytest.raises(KernelError, match="more than 128 directories deep"):
         ctx.source("file:long/" + "d/" * 29 + "x")
+
+
+def test_a_file_where_a_directory_should_be(ctx, tmp_path):
+    (tmp_path / "f.txt").write_text("a file")
+    with pytest.raises(ResourceNotFound):
+        ctx.source("file:f.txt/x")
+    assert ctx.exists("file:f.txt/x") is False and ctx.delete("file:f.txt/x") is False
+    with pytest.raises(KernelError, match="cannot write the file: Not a directory"):
+        ctx.sink("file:f.txt/x", "y")
+    assert (tmp_path / "f.txt").read_text() == "a file"
