@@ -181,3 +181,15 @@ def test_a_file_where_a_directory_should_be(ctx, tmp_path):
     with pytest.raises(KernelError, match="cannot write the file: Not a directory"):
         ctx.sink("file:f.txt/x", "y")
     assert (tmp_path / "f.txt").read_text() == "a file"
+
+
+def test_a_root_reached_through_a_symlink_answers_to_both_spellings(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "x.txt").write_text("x")
+    os.symlink(tmp_path / "real", tmp_path / "alias")
+    with Kernel(config={"file": {"root": str(tmp_path / "alias")}}, load_entrypoints=False) as k:
+        ctx = k.context()
+        for spelling in ("alias", "real"):
+            assert ctx.source(f"file:{tmp_path}/{spelling}/x.txt") == b"x"
+        with pytest.raises(AccessDenied):
+            ctx.source(f"file:{tmp_path}/alias/../outside.txt")
