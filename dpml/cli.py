@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 import click
 
 from kernel.cli import kernel_from_options
+from kernel.errors import LimitExceeded
 
 from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
 from .interpreter import DEFAULT_MAX_STEPS
@@ -66,6 +67,8 @@ def run_command(
         program = compile(source)
     except DPMLSyntaxError as e:
         _fail(f"{script}:{e.line}:{e.column}: {e.message}")
+    except LimitExceeded as e:  # too much markup to parse in good time
+        _fail(f"{script}: {e.message}")
     overrides: dict[str, dict[str, Any]] = {}
     if store is not None:  # without a session: scheme the kernel refuses the table itself
         overrides["session"] = {"store": store}
