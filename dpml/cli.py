@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from kernel.cli import debug_enabled, kernel_from_options
+from kernel.errors import LimitExceeded
 from kernel.output import echo_value
 
 from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
@@ -76,6 +77,8 @@ def run_command(
         program = compile(source)
     except DPMLSyntaxError as e:
         _fail(f"{script}:{e.line}:{e.column}: {e.message}")
+    except LimitExceeded as e:  # too much markup to parse in good time
+        _fail(f"{script}: {e.message}")
     overrides: dict[str, dict[str, Any]] = {}
     if store is not None:  # without a session: scheme the kernel refuses the table itself
         overrides["session"] = {"store": store}

@@ -17,12 +17,17 @@ from typing import Any
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from kernel.errors import LimitExceeded
+
 from .errors import DPMLSyntaxError
 
-__all__ = ["Node", "Text", "parse", "MAX_NESTING"]
+__all__ = ["Node", "Text", "parse", "MAX_NESTING", "MAX_MARKUP"]
 
 #: Elements may nest this deep; deeper documents are refused, not parsed recursively.
 MAX_NESTING = 100
+#: At most this many '<' and '&' in a script: parsing costs 25-60 µs per element (lark's
+#: lexer and LALR parser run in Python), so this bounds a hostile script to seconds.
+MAX_MARKUP = 50_000
 
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
 _REFERENCE = re.compile(r"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|([^\W\d][\w.\-]*));|&")
@@ -185,14 +190,18 @@ class _Build(Transformer[Token, Any]):
                     "'&' must begin a reference such as &amp; or &#60; "
                     "(write &amp; for a literal '&')",
                 )
-            code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+            digits = (decimal or hexadecimal).lstrip("0")
+            if len(digits) > 7:  # beyond U+10FFFF; and int() refuses 4,300 digits and more
+                code = 0x110000
+            else:
+                code = int(digits or "0", 10 if decimal is not None else 16)
             if code > 0x10FFFF or _FORBIDDEN.match(chr(code)) or code in (0xFFFE, 0xFFFF):
                 self.fail_at(
                     raw,
                     match.start(),
                     line,
                     column,
-                    f"{match.group(0)} is not a character XML allows",
+                    f"{_shorten(match.group(0))} is not a character XML allows",
                 )
             return chr(code)
 
@@ -218,9 +227,16 @@ def _parser() -> Lark:
 
 
 def parse(text: str) -> list[Node | Text]:
-    """Parse a script into top-level nodes; DPMLSyntaxError on anything malformed."""
+    """Parse a script into top-level nodes; DPMLSyntaxError on anything malformed,
+    LimitExceeded for more than :data:`MAX_MARKUP` markup characters."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    markup = text.count("<") + text.count("&")
+    if markup > MAX_MARKUP:
+        raise LimitExceeded(
+            f"the script has {markup:,} markup characters ('<' and '&'), more than the "
+            f"{MAX_MARKUP:,} DPML parses; split it into scripts that call each other"
+        )
     bad = _FORBIDDEN.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
@@ -362,6 +378,10 @@ def _open_tag(stack: list[Any]) -> str:
             following = stack[i + 1] if i + 1 < len(stack) else None
             return str(following) if type(following) is Token else ""
     return ""
+
+
+def _shorten(reference: str) -> str:
+    return reference if len(reference) <= 16 else f"{reference[:12]}…;"
 
 
 def _show(char: str) -> str:

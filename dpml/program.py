@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from kernel import Context, Value
@@ -58,7 +59,8 @@ class Program:
 def compile(text: str | bytes) -> Program:  # noqa: A001 - the name the contract gives
     """Parse and check a script; DPMLSyntaxError (with line and column) if it is wrong.
 
-    Programs are cached by content: compiling the same text again costs a dict lookup.
+    Programs are cached by content: compiling the same text again costs a dict lookup
+    (for scripts up to 256 Ki characters; the cache holds 4 Mi characters of scripts).
     """
     if isinstance(text, bytes):
         raw = text
@@ -80,9 +82,47 @@ def compile(text: str | bytes) -> Program:  # noqa: A001 - the name the contract
     return _compile(text)
 
 
-@lru_cache(maxsize=512)
 def _compile(text: str) -> Program:
-    return Program(compile_body(text))
+    program = _CACHE.get(text)
+    if program is None:
+        program = Program(compile_body(text))
+        _CACHE.put(text, program)
+    return program
+
+
+class _Programs:
+    """Compiled programs by script text, least recently used first out. Bounded by size
+    as well as count: a program takes about 7 bytes per character of its script, so
+    ``budget`` characters of script in all, none longer than ``largest``."""
+
+    def __init__(self, entries: int, budget: int, largest: int) -> None:
+        self.entries, self.budget, self.largest = entries, budget, largest
+        self._programs: OrderedDict[str, Program] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> Program | None:
+        with self._lock:
+            program = self._programs.get(text)
+            if program is not None:
+                self._programs.move_to_end(text)
+            return program
+
+    def put(self, text: str, program: Program) -> None:
+        if len(text) > self.largest:
+            return
+        with self._lock:
+            if text in self._programs:
+                return
+            self._programs[text] = program
+            self._size += len(text)
+            while len(self._programs) > self.entries or self._size > self.budget:
+                dropped, _ = self._programs.popitem(last=False)
+                self._size -= len(dropped)
+
+
+# up to 512 scripts and 4 Mi characters of them (~30 MiB with their programs)
+_CACHE = _Programs(entries=512, budget=4 << 20, largest=256 << 10)
 
 
 def run(text: str | bytes, ctx: Context, params: Mapping[str, Any] | None = None) -> Any:

@@ -75,7 +75,7 @@ class Context:
         """SOURCE ``uri``; with ``rtype``, the representation transrepted to that type."""
         try:
             scheme, colon, _ = uri.partition(":")
-        except AttributeError:
+        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
             colon = ""
         method = self._source.get(scheme) if colon else None
         if method is None:  # layered, unknown or malformed: the general path says which
@@ -96,7 +96,7 @@ class Context:
         request = _new(Request, (SINK, uri, value, None, None, self.principal))
         try:
             scheme, colon, _ = uri.partition(":")
-        except AttributeError:
+        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
             colon = ""
         method = self._sink.get(scheme) if colon else None
         if method is None:
@@ -168,7 +168,7 @@ class Context:
         request = _new(Request, (verb, uri, primary, None, None, self.principal))
         try:
             scheme, colon, _ = uri.partition(":")
-        except AttributeError:
+        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
             colon = ""
         method = self._fast[verb].get(scheme) if colon else None
         if method is None:
@@ -197,7 +197,7 @@ class Context:
     def _resolve(self, uri: str, verb: Verb) -> Any:
         try:
             scheme, colon, _ = uri.partition(":")
-        except AttributeError:
+        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
             colon = ""
         if not colon:
             split(uri)  # raises the MalformedURI that explains

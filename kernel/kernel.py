@@ -38,6 +38,7 @@ class Kernel:
         self._closed = False
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._workers: list[threading.Thread] = []
         self._closers: list[Callable[[], None]] = []
         self.plugin_manager: PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.hook = self.plugin_manager.hook
@@ -87,12 +88,19 @@ class Kernel:
                 raise KernelError("this kernel is closed; create a new Kernel")
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(
-                    max_workers=self.config["kernel"]["workers"], thread_name_prefix="roc"
+                    max_workers=self.config["kernel"]["workers"],
+                    thread_name_prefix="roc",
+                    initializer=self._worker_started,
                 )
             return self._executor.submit(fn, *args)
 
+    def _worker_started(self) -> None:
+        with self._lock:
+            self._workers.append(threading.current_thread())
+
     def close(self) -> None:
-        """Stop background work and release stores. Safe to call twice."""
+        """Stop background work and release stores. Safe to call twice, and from a
+        request_async worker (which then waits for every worker but itself)."""
         with self._lock:
             if self._closed:
                 return
@@ -107,7 +115,13 @@ class Kernel:
             except Exception as e:  # one failing closer must not keep others open
                 errors.append(e)
         if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+            me = threading.current_thread()
+            with self._lock:
+                others = [worker for worker in self._workers if worker is not me]
+                on_worker = len(others) < len(self._workers)
+            executor.shutdown(wait=not on_worker, cancel_futures=True)
+            for worker in others if on_worker else ():  # a thread cannot join itself
+                worker.join()
         if errors:
             raise errors[0]
 

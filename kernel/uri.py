@@ -85,8 +85,19 @@ def parse(uri: str) -> ActiveURI:
     return ActiveURI(scheme, base, dict(arguments))
 
 
-@lru_cache(maxsize=4096)
+#: Active URIs up to this many characters are memoised, 4096 of them (about 10 MiB at
+#: most); a longer one carries data rather than names a call, and is parsed every time.
+CACHED_LENGTH = 1024
+
+
 def _parse(uri: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """:func:`parse` without the copy: a short URI's parts come from the memo."""
+    if len(uri) > CACHED_LENGTH:
+        return _parse_text(uri)
+    return _parse_memo(uri)
+
+
+def _parse_text(uri: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     scheme, body = split(uri)
     base, *pairs = body.split("+")
     arguments: dict[str, str] = {}
@@ -101,3 +112,6 @@ def _parse(uri: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
             raise MalformedURI(f"argument {name!r} is given twice", uri=uri)
         arguments[name] = unescape(value)
     return scheme, unescape(base), tuple(arguments.items())
+
+
+_parse_memo = lru_cache(maxsize=4096)(_parse_text)

@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 
 from ..context import Context, _new
 from ..errors import (
+    LimitExceeded,
     MalformedURI,
     ResourceNotFound,
     UnresolvedURI,
@@ -115,10 +116,29 @@ class ByValueSpace:
 
 class CuriScheme:
     """``curi:U`` — source U (a ``<uri>`` element or a string), then issue the same verb
-    on the URI found there."""
+    on the URI found there. A pointer to another ``curi:`` URI is followed here, so a
+    loop of pointers is a LimitExceeded that names it, not a RecursionError."""
+
+    max_hops = 100
 
     def _indirect(self, request: Request, ctx: Context) -> Any:
-        found = ctx.source(request.uri.partition(":")[2])
+        chain = [request.uri]
+        target = self._pointer(request.uri, ctx)
+        while target.startswith("curi:"):
+            if target in chain:
+                loop = " -> ".join([*chain[chain.index(target) :], target])
+                raise LimitExceeded(f"curi: pointers form a loop: {loop}; break one of them")
+            if len(chain) >= self.max_hops:
+                raise LimitExceeded(f"curi: more than {self.max_hops} pointers in a chain")
+            chain.append(target)
+            target = self._pointer(target, ctx)
+        return ctx._call(request._replace(uri=target))
+
+    source = sink = exists = delete = new = _indirect
+
+    @staticmethod
+    def _pointer(uri: str, ctx: Context) -> str:
+        found = ctx.source(uri.partition(":")[2])
         if isinstance(found, ET.Element):
             found = found.text or ""
         if isinstance(found, bytes):
@@ -130,6 +150,4 @@ class CuriScheme:
         target = found.strip()
         if not target:
             raise MalformedURI("curi: found an empty URI")
-        return ctx._call(request._replace(uri=target))
-
-    source = sink = exists = delete = new = _indirect
+        return target

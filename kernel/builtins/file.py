@@ -2,35 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import mimetypes
 import os
 import secrets
 import stat
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 from ..context import Context
 from ..errors import (
     AccessDenied,
+    ConfigError,
     KernelError,
     MalformedURI,
     ResourceNotFound,
     UnsupportedRepresentation,
 )
 from ..request import Request, Response
+from .beneath import FOLLOW, Beneath, Escape
+
+T = TypeVar("T")
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 class FileScheme:
     """Files under ``file.root``. ``file:a/b.txt`` is relative to the root; absolute
     paths (``file:/x``, ``file:///x``) must lie inside it. ``..`` and symlinks that lead
     out of the root are AccessDenied. SOURCE gives bytes; SINK takes str, bytes or XML.
+    Every path is walked from the root through held directory descriptors (see
+    :mod:`.beneath`), so swapping a directory for a symlink meanwhile leads nowhere.
     """
 
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
+        if not os.path.isdir(self.root):
+            raise ConfigError(
+                f"config file.root: {root!r} is not a directory"
+                + ("" if os.path.exists(self.root) else " (it does not exist)")
+            )
+        self._beneath = Beneath(self.root, [os.path.abspath(root)])
 
-    def path(self, uri: str) -> str:
+    def _body(self, uri: str) -> str:
         body = unquote(uri.partition(":")[2])
         if body.startswith("//"):
             host, slash, rest = body[2:].partition("/")
@@ -39,76 +55,135 @@ class FileScheme:
             body = slash + rest
         if not body or "\0" in body:
             raise MalformedURI("a file: URI needs a path without NUL bytes", uri=uri)
-        path = os.path.realpath(os.path.join(self.root, body))
-        if path != self.root and not path.startswith(self.root + os.sep):
+        return body
+
+    def _walk(self, uri: str, last: Callable[[int, str], T], doing: str, create: bool = False) -> T:
+        """``last(dir_fd, name)`` on the file ``uri`` names; OS errors made typed."""
+        try:
+            return self._beneath.walk(self._body(uri), last, create)
+        except Escape:
             raise AccessDenied(
                 f"the path leads outside the file root {self.root!r}; "
                 "set config file.root to allow another directory",
                 uri=uri,
-            )
-        return path
+            ) from None
+        except (FileNotFoundError, NotADirectoryError) as e:
+            if doing == "write":  # a file where a directory should be, or a race
+                raise KernelError(f"cannot write the file: {e.strerror}", uri=uri) from None
+            raise ResourceNotFound("no such file", uri=uri) from None
+        except IsADirectoryError:
+            if doing in ("read", "find"):
+                raise ResourceNotFound("this is a directory, not a file", uri=uri) from None
+            raise KernelError(
+                f"this is a directory; file: can {doing} files only", uri=uri
+            ) from None
+        except OSError as e:
+            raise KernelError(f"cannot {doing} the file: {e.strerror}", uri=uri) from None
 
     def source(self, request: Request, ctx: Context) -> Response:
-        path = self.path(request.uri)
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except (FileNotFoundError, NotADirectoryError):
-            raise ResourceNotFound("no such file", uri=request.uri) from None
-        except IsADirectoryError:
-            raise ResourceNotFound("this is a directory, not a file", uri=request.uri) from None
-        except OSError as e:
-            raise KernelError(f"cannot read the file: {e.strerror}", uri=request.uri) from None
-        return Response(data, mime=mimetypes.guess_type(path)[0])
+        def read(here: int, name: str) -> Any:
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
+            try:  # O_NONBLOCK: opening a FIFO must not hang; it is refused below
+                fd = os.open(name, flags, dir_fd=here)
+            except OSError as e:
+                if e.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink
+                    return FOLLOW
+                raise
+            with os.fdopen(fd, "rb") as f:
+                mode = os.fstat(fd).st_mode
+                if stat.S_ISDIR(mode):
+                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+                if not stat.S_ISREG(mode):
+                    raise OSError(errno.EINVAL, "not a regular file")
+                return f.read()
+
+        data = self._walk(request.uri, read, "read")
+        return Response(data, mime=mimetypes.guess_type(self._body(request.uri))[0])
 
     def sink(self, request: Request, ctx: Context) -> None:
-        self._write(request.uri, encode(request.primary, request.uri))
+        data = encode(request.primary, request.uri)
+        self._walk(request.uri, lambda here, name: _write(here, name, data), "write", True)
 
     def new(self, request: Request, ctx: Context) -> str:
         data = b"" if request.primary is None else encode(request.primary, request.uri)
-        path = self.path(request.uri)
-        if os.path.exists(path):
-            raise KernelError("a file already exists there; SINK to replace it", uri=request.uri)
-        self._write(request.uri, data)
+
+        def create(here: int, name: str) -> Any:
+            kind = _kind(here, name)
+            if kind is not None and kind != stat.S_IFLNK:
+                raise _Exists
+            return _write(here, name, data)
+
+        try:
+            self._walk(request.uri, create, "write", True)
+        except _Exists:
+            raise KernelError(
+                "a file already exists there; SINK to replace it", uri=request.uri
+            ) from None
         return request.uri
 
     def exists(self, request: Request, ctx: Context) -> bool:
-        return os.path.isfile(self.path(request.uri))
+        def is_file(here: int, name: str) -> Any:
+            kind = _kind(here, name)
+            return FOLLOW if kind == stat.S_IFLNK else kind == stat.S_IFREG
+
+        try:
+            return bool(self._walk(request.uri, is_file, "find"))
+        except ResourceNotFound:  # a missing directory on the way, or a directory
+            return False
 
     def delete(self, request: Request, ctx: Context) -> bool:
-        try:
-            os.remove(self.path(request.uri))
-        except FileNotFoundError:
-            return False
-        except OSError as e:
-            raise KernelError(f"cannot delete the file: {e.strerror}", uri=request.uri) from None
-        return True
-
-    def _write(self, uri: str, data: bytes) -> None:
-        """Write whole or not at all: a temporary file renamed over the target. The file
-        keeps its mode, or gets the one a plain open() would give under the umask."""
-        path = self.path(uri)
-        directory = os.path.dirname(path)
-        try:
-            os.makedirs(directory, exist_ok=True)
+        def unlink(here: int, name: str) -> bool:  # a symlink itself, never its target
             try:
-                mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+                os.unlink(name, dir_fd=here)
             except FileNotFoundError:
-                mode = None
-            tmp = os.path.join(directory, f".roc-{secrets.token_hex(8)}")
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-            fd = os.open(tmp, flags, 0o600 if mode is not None else 0o666)  # umask applies
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    if mode is not None:
-                        os.fchmod(f.fileno(), mode)
-                    f.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError as e:
-            raise KernelError(f"cannot write the file: {e.strerror}", uri=uri) from None
+                return False
+            return True
+
+        try:
+            return self._walk(request.uri, unlink, "delete")
+        except ResourceNotFound:  # a missing directory on the way
+            return False
+
+
+class _Exists(Exception):
+    """NEW found a file in the way."""
+
+
+def _kind(here: int, name: str) -> int | None:
+    """The file type of ``name`` in ``here`` (a symlink is itself), None if missing."""
+    try:
+        return stat.S_IFMT(os.stat(name, dir_fd=here, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _write(here: int, name: str, data: bytes) -> Any:
+    """Write whole or not at all: a temporary file in the same directory renamed over
+    the target. The file keeps its mode, or gets the one a plain open() would give under
+    the umask. A symlink is followed (FOLLOW), to write its target."""
+    try:
+        st: os.stat_result | None = os.stat(name, dir_fd=here, follow_symlinks=False)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        return FOLLOW
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+    mode = None if st is None else stat.S_IMODE(st.st_mode)
+    tmp = f".roc-{secrets.token_hex(8)}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC
+    fd = os.open(tmp, flags, 0o600 if mode is not None else 0o666, dir_fd=here)  # umask applies
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if mode is not None:
+                os.fchmod(f.fileno(), mode)
+            f.write(data)
+        os.replace(tmp, name, src_dir_fd=here, dst_dir_fd=here)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=here)
+        raise
+    return None
 
 
 def encode(value: Any, uri: str) -> bytes:

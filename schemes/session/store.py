@@ -349,7 +349,8 @@ class Store:
         evict: bool = False,
         tombstone_ttl: int = 0,
     ) -> list[str]:
-        """Insert a session, holding the limits; returns the ids evicted to make room."""
+        """Insert a session, holding the limits; returns the ids evicted to make room:
+        only those whose row this transaction removed, so each end is reported once."""
         row = self._insert.args((sid, owner, now, expires, idle, deadline))
         per_user = max_per_user if owner is not None else None
         db = self.db
@@ -379,9 +380,12 @@ class Store:
                         "or set session.on_limit = 'evict'"
                     )
                 victims = [r[0] for r in conn.execute(lru.sql, lru.args((*args, n - limit + 1)))]
-                for victim in victims:
-                    self._end_in(conn, victim, now, "evicted", tombstone_ttl)
-                evicted += victims
+                # a victim a concurrent DELETE removed first was ended (and reported) there
+                evicted += [
+                    victim
+                    for victim in victims
+                    if self._end_in(conn, victim, now, "evicted", tombstone_ttl) is not None
+                ]
             conn.execute(self._insert.sql, row)
             return evicted
 

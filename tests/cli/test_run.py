@@ -164,6 +164,16 @@ def test_a_huge_file_is_refused_unread(roc, tmp_path):
     assert result.stderr == f"{huge}: the script is larger than 16 MiB; is it DPML?\n"
 
 
+def test_too_much_markup_is_a_one_line_error(roc, script):
+    path = script("<idoc>" + "<seq/>" * 50_000 + "</idoc>")
+    result = roc("run", path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{path}: the script has 50,002 markup characters ('<' and '&'), more than the "
+        "50,000 DPML parses; split it into scripts that call each other\n"
+    )
+
+
 def test_bad_config_is_a_one_line_error(roc, script, tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text("[nosuchtable]\nx = 1\n")
@@ -211,6 +221,12 @@ def test_subprocess_errors_never_show_a_traceback(tmp_path):
     done = run_roc("run", str(bad))
     assert done.returncode == 1
     assert done.stderr.startswith(f"{bad}:3:1: end tag </idoc> does not match start tag <seq>")
+    assert "Traceback" not in done.stderr
+    digits = tmp_path / "digits.idoc"  # more digits than Python's int() converts
+    digits.write_text("<idoc>" + instr("copy", operand="data:,&#" + "1" * 5000 + ";") + "</idoc>")
+    done = run_roc("run", str(digits))
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{digits}:1:46: &#1111111111…; is not a character XML")
     assert "Traceback" not in done.stderr
     failing = tmp_path / "fail.idoc"
     failing.write_text("<idoc>" + instr("source", operand="nosuch:thing") + "</idoc>")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 import pytest
 
 import dpml
@@ -108,3 +111,31 @@ def test_bad_run_arguments_are_config_errors(dctx, kwargs):
         program.run(dctx, **kwargs)
     with pytest.raises(ConfigError, match="Context"):
         program.run(None)
+
+
+def _retained(fn) -> int:
+    """Bytes still allocated after ``fn()`` returned and garbage was collected."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+
+
+def _script(i: int, size: int) -> str:
+    """A script carrying ``size`` characters of literal data: cheap to parse, costly to
+    keep (the text is the cache's key, and the program holds the data again)."""
+    return "<idoc>" + instr("copy", "this:response", operand=f"data:,{i}{'x' * size}") + "</idoc>"
+
+
+def test_the_compile_cache_is_bounded_by_size_not_only_count():
+    dpml.compile("<idoc/>")  # the parser is built once per process: not counted below
+    large = _retained(lambda: [dpml.compile(_script(i, 1 << 20)) for i in range(20)])
+    assert large < 4 << 20  # 1 MiB scripts are not kept at all (it was 40 MiB)
+    many = _retained(lambda: [dpml.compile(_script(i, 200 << 10)) for i in range(100)])
+    assert many < 12 << 20  # 4 Mi characters of scripts at most, with programs (was 40 MiB)
+    small = _script(0, 10)
+    assert dpml.compile(small) is dpml.compile(small)  # a small script is compiled once

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import dpml
 from dpml import DPMLSyntaxError
+from kernel import LimitExceeded
 
 I = "<instr><type>copy</type><operand>data:,x</operand></instr>"  # noqa: E741 - a valid step
 
@@ -183,6 +184,15 @@ MALFORMED = [
         46,
         "not a character XML allows",
     ),
+    (
+        "char ref of 5,000 digits",
+        "<idoc><instr><type>copy</type><operand>data:,&#"
+        + "9" * 5000
+        + ";</operand></instr></idoc>",
+        1,
+        46,
+        "not a character XML allows",
+    ),
     ("duplicate attribute", "<idoc xmlns='a' xmlns='b'/>", 1, 17, "given twice"),
     (
         "else not last in choose",
@@ -245,6 +255,29 @@ def test_well_formed_xml_features_are_accepted():
     (instr,) = seq.steps
     assert instr.references == {"operand": "data:,a<b&AB"}
     assert instr.target == "this:response"
+
+
+def test_character_references_with_thousands_of_leading_zeros_are_characters():
+    zeros = "0" * 5000  # more digits than int() converts; still the character 'A'
+    script = f"<idoc><instr><type>copy</type><operand>data:,&#{zeros}65;&#x{zeros}42;&#0;"
+    with pytest.raises(DPMLSyntaxError, match="&#0; is not a character"):
+        dpml.compile(script + "</operand></instr></idoc>")
+    with pytest.raises(DPMLSyntaxError, match="&#9999999999…; is not a character"):
+        dpml.compile(script[:-4] + "&#" + "9" * 5000 + ";</operand></instr></idoc>")
+    (instr,) = dpml.compile(script[:-4] + "</operand></instr></idoc>").body.steps
+    assert instr.references == {"operand": "data:,AB"}
+
+
+def test_markup_is_capped_and_text_is_not():
+    from dpml.parser import MAX_MARKUP
+
+    body = "<seq/>" * MAX_MARKUP
+    assert dpml.compile(f"<idoc>{body[: -6 * 2]}</idoc>")  # exactly at the cap
+    with pytest.raises(LimitExceeded, match="more than the 50,000"):
+        dpml.compile(f"<idoc>{body}</idoc>")
+    text = "x" * (4 << 20)  # text costs next to nothing: 4 MiB in one token
+    (instr,) = dpml.compile(f"<idoc>{I.replace('data:,x', 'data:,' + text)}</idoc>").body.steps
+    assert instr.references["operand"] == "data:," + text
 
 
 def test_bytes_with_bom_are_accepted_and_bad_utf8_is_a_syntax_error():

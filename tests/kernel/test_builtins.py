@@ -12,6 +12,7 @@ from kernel import (
     AccessDenied,
     Kernel,
     KernelError,
+    LimitExceeded,
     MalformedURI,
     Request,
     ResourceNotFound,
@@ -242,6 +243,33 @@ def test_curi_every_verb(ctx, tmp_path):
     assert ctx.delete("curi:file:ptr.txt") is True  # DELETE
     assert ctx.exists("curi:file:ptr.txt") is False
     assert (tmp_path / "ptr.txt").exists()  # the pointer itself is untouched
+
+
+@pytest.mark.parametrize(
+    "start, loop",
+    [
+        ("curi:file:self.txt", "curi:file:self.txt -> curi:file:self.txt"),
+        ("curi:file:a.txt", "curi:file:a.txt -> curi:file:b.txt -> curi:file:a.txt"),
+    ],
+)
+@pytest.mark.parametrize("verb", ["source", "sink", "exists", "delete", "new"])
+def test_curi_loops_are_a_limit_that_names_the_loop(ctx, start, loop, verb):
+    ctx.sink("file:self.txt", "curi:file:self.txt")  # a pointer to itself
+    ctx.sink("file:a.txt", "curi:file:b.txt")  # and a cycle of two
+    ctx.sink("file:b.txt", "curi:file:a.txt")
+    args = (start, "x") if verb == "sink" else (start,)
+    with pytest.raises(LimitExceeded) as info:
+        getattr(ctx, verb)(*args)
+    assert loop in str(info.value) and info.value.uri == start
+    assert ctx.source("file:a.txt", str) == "curi:file:b.txt"  # nothing was written
+
+
+def test_curi_chains_are_followed(ctx, tmp_path):
+    ctx.sink("file:end.txt", "the end")
+    ctx.sink("file:p0.txt", "file:end.txt")
+    for i in range(1, 20):
+        ctx.sink(f"file:p{i}.txt", f"curi:file:p{i - 1}.txt")
+    assert ctx.source("curi:file:p19.txt", str) == "the end"
 
 
 class Pointers:

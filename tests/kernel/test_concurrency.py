@@ -87,3 +87,35 @@ def test_request_async_after_close_is_refused():
     k.close()
     with pytest.raises(KernelError, match="closed"):
         ctx.request_async(Request(Verb.SOURCE, "data:,x"))
+
+
+def test_close_from_a_request_async_worker_waits_for_the_other_workers():
+    started, release, done = threading.Event(), threading.Event(), []
+
+    class Busy:
+        def source(self, request, ctx):
+            started.set()
+            assert release.wait(10)
+            done.append(request.uri)
+            return "finished"
+
+    class Closer:
+        def source(self, request, ctx):
+            assert started.wait(10)
+            release.set()
+            ctx.kernel.close()  # on a worker of the pool it shuts down
+            return list(done)  # the other worker had finished by then
+
+    class Plugin:
+        @hookimpl
+        def roc_schemes(self):
+            return {"busy": Busy(), "closer": Closer()}
+
+    k = Kernel(plugins=[Plugin()], load_entrypoints=False)
+    ctx = k.context()
+    busy = ctx.request_async(Request(Verb.SOURCE, "busy:x"))
+    closing = ctx.request_async(Request(Verb.SOURCE, "closer:x"))
+    assert closing.result(timeout=10).representation == ["busy:x"]
+    assert busy.result(timeout=10).representation == "finished"
+    assert k.closed
+    k.close()  # and again, from the main thread: nothing left to do

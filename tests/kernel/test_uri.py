@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -73,3 +76,29 @@ def test_split():
     assert uri.split("session:ABC+key@k") == ("session", "ABC+key@k")
     with pytest.raises(MalformedURI):
         uri.split("nope")
+
+
+def _retained(fn) -> int:
+    """Bytes still allocated after ``fn()`` returned and garbage was collected."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+
+
+def test_long_active_uris_are_not_kept_by_the_parse_cache(ctx):
+    """Each request with a 1 MiB active: URI used to leave about 2 MiB in the parse cache
+    (the URI and its decoded argument), 4096 of them at most."""
+    mib = "x" * (1 << 20)
+
+    def requests():
+        for i in range(30):
+            assert ctx.source(f"active:source+operand@data:,{i}{mib}") == f"{i}{mib}"
+
+    assert _retained(requests) < 4 << 20  # it was 60 MiB
+    short = "active:source+operand@data:,short"  # short URIs are still memoised
+    assert uri._parse(short) is uri._parse(short)

@@ -69,9 +69,21 @@ def test_malformed_uri(ctx, uri):
         ctx.exists(uri)
 
 
-def test_non_string_uri_is_malformed(ctx):
-    with pytest.raises(MalformedURI):
-        ctx.source(42)  # type: ignore[arg-type]
+@pytest.mark.parametrize("uri", [42, None, b"data:,x", bytearray(b"data:,x"), ["data:,x"]])
+def test_non_string_uri_is_malformed(ctx, uri):
+    for call in (
+        lambda: ctx.source(uri),
+        lambda: ctx.source(uri, str),
+        lambda: ctx.sink(uri, "x"),
+        lambda: ctx.exists(uri),
+        lambda: ctx.delete(uri),
+        lambda: ctx.new(uri),
+        lambda: ctx.meta(uri),
+        lambda: ctx.request(Request(Verb.SOURCE, uri)),
+        lambda: ctx.layered({}).source(uri),
+    ):
+        with pytest.raises(MalformedURI, match="must be a string"):
+            call()
 
 
 def test_unsupported_verb(ctx):

@@ -146,3 +146,75 @@ def test_a_write_racing_the_end_of_its_session_does_not_deadlock(pg_store, clock
         writer.join(30)
         ender.join(30)
     assert results == {"sink": None, "delete": True}
+
+
+class _WatchedConnection:
+    """A DBAPI connection that calls ``watch(thread, sql, when)`` before and after each
+    statement it executes: a test's window into where each request has got to."""
+
+    def __init__(self, conn, watch) -> None:
+        self._conn, self._watch = conn, watch
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def execute(self, sql, *args):
+        self._watch(threading.current_thread(), sql, "before")
+        result = self._conn.execute(sql, *args)
+        self._watch(threading.current_thread(), sql, "after")
+        return result
+
+
+def test_a_victim_deleted_while_it_is_evicted_ends_once(shared_url, clock, recorder, monkeypatch):
+    """NEW with on_limit = 'evict' picks the least recently used session, and a DELETE of
+    that session lands before the eviction does: only the request whose DELETE removed
+    the row reports the end. On PostgreSQL the DELETE commits while NEW waits; on SQLite
+    the write lock makes the DELETE wait for NEW instead. Either way, one end."""
+    config = {"store": shared_url, "sweep_interval": 0, "max_per_user": 1, "on_limit": "evict"}
+    with Kernel(
+        config={"session": config}, clock=clock, plugins=[recorder], load_entrypoints=False
+    ) as k:
+        ctx = k.context("u")
+        victim = ctx.new("session:null", {"user": "u"})
+        clock.advance(10)
+        db = k.schemes["session"].obj.store.db
+        picked, go, deleting = threading.Event(), threading.Event(), threading.Event()
+        results: dict = {}
+
+        def record(name, fn):
+            try:
+                results[name] = fn()
+            except Exception as e:  # the assertion below shows it
+                results[name] = e
+
+        maker = threading.Thread(
+            target=record, args=("new", lambda: ctx.new("session:null", {"user": "u"}))
+        )
+        deleter = threading.Thread(target=record, args=("delete", lambda: ctx.delete(victim)))
+
+        def watch(thread, sql, when):
+            if thread is maker and when == "after" and "ORDER BY" in sql and not picked.is_set():
+                picked.set()  # NEW has chosen its victim: hold its transaction here
+                assert go.wait(30)
+            if thread is deleter and when == "before" and sql == db.begin_sql:
+                deleting.set()
+
+        acquire = db.acquire
+        monkeypatch.setattr(db, "acquire", lambda: _WatchedConnection(acquire(), watch))
+        monkeypatch.setattr(db, "release", lambda c: type(db).release(db, getattr(c, "_conn", c)))
+        maker.start()
+        assert picked.wait(30)
+        deleter.start()
+        if db.dialect == "postgresql":
+            deleter.join(30)  # nothing of NEW's holds it up: it ends the session now
+            assert results == {"delete": True}
+        else:
+            assert deleting.wait(30)  # about to take the write lock NEW holds
+        go.set()
+        maker.join(30)
+        deleter.join(30)
+        assert isinstance(results["new"], str) and isinstance(results["delete"], bool)
+        assert [uri for uri, _ in recorder.ended] == [victim]
+        reason = recorder.ended[0][1]
+        assert reason == ("deleted" if results["delete"] else "evicted")
+        assert not ctx.exists(victim) and ctx.exists(results["new"])
