@@ -7,6 +7,8 @@ result = dpml.run(text, ctx)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     DepthLimitExceeded,
     DPMLException,
@@ -14,7 +16,20 @@ from .errors import (
     DPMLSyntaxError,
     StepLimitExceeded,
 )
-from .program import Program, compile, run
+
+
+def __getattr__(name: str) -> Any:
+    """The compiler (and with it Lark and the grammar) loads when first used, not when a
+    ``roc`` command that runs no DPML starts."""
+    if name in ("Program", "compile", "run"):
+        from . import program
+
+        return getattr(program, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from .program import Program, compile, run
 
 __all__ = [
     "compile",

@@ -2,25 +2,27 @@
 
 Prints the response (XML as XML, text as text, anything else as JSON). A malformed or
 failing script prints ``SCRIPT:LINE:COL: message`` on stderr and exits 1, never a
-traceback. ``--trace`` prints the tree of requests the script made on stderr.
+traceback (``roc --debug run`` adds it). ``--trace`` prints the tree of requests the
+script made on stderr, also when Ctrl-C stops the script (exit 130). ``SCRIPT`` ``-``
+reads the script from stdin.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any, NoReturn
-from xml.etree import ElementTree as ET
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from kernel.cli import kernel_from_options
+from kernel.cli import debug_enabled, kernel_from_options
 from kernel.errors import LimitExceeded
+from kernel.output import echo_value
 
 from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
-from .interpreter import DEFAULT_MAX_STEPS
-from .program import compile
-from .trace import Tracer
+from .limits import DEFAULT_MAX_STEPS
+
+if TYPE_CHECKING:
+    from .trace import Tracer
 
 __all__ = ["run_command"]
 
@@ -28,7 +30,7 @@ MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed 
 
 
 @click.command("run")
-@click.argument("script", type=click.Path(dir_okay=False))
+@click.argument("script", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "--param",
     "params",
@@ -38,6 +40,7 @@ MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed 
 )
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.option("--store", metavar="URL", help="Session store (SQLAlchemy URL).")
+@click.option("--user", metavar="NAME", help="Run the script as this principal.")
 @click.option("--trace", is_flag=True, help="Print the tree of requests on stderr.")
 @click.option(
     "--max-steps",
@@ -51,18 +54,25 @@ def run_command(
     params: tuple[str, ...],
     config: str | None,
     store: str | None,
+    user: str | None,
     trace: bool,
     max_steps: int,
 ) -> None:
-    """Run the DPML SCRIPT and print its response."""
+    """Run the DPML SCRIPT (- for stdin) and print its response."""
     given = _params(params)
     try:
-        with open(script, "rb") as f:
-            source = f.read(MAX_SCRIPT + 1)
+        if script == "-":
+            source = sys.stdin.buffer.read(MAX_SCRIPT + 1)
+        else:
+            with open(script, "rb") as f:
+                source = f.read(MAX_SCRIPT + 1)
     except OSError as e:
         _fail(f"{script}: cannot read the script: {e.strerror}")
     if len(source) > MAX_SCRIPT:
         _fail(f"{script}: the script is larger than {MAX_SCRIPT >> 20} MiB; is it DPML?")
+    from .program import compile
+    from .trace import Tracer
+
     try:
         program = compile(source)
     except DPMLSyntaxError as e:
@@ -74,18 +84,20 @@ def run_command(
         overrides["session"] = {"store": store}
     tracer = Tracer() if trace else None
     with kernel_from_options(config, **overrides) as kernel:
-        ctx = kernel.context()
+        ctx = kernel.context(user)
         if tracer is not None:
             ctx = tracer.attach(ctx)
         try:
             result = program.run(ctx, params=given, max_steps=max_steps)
         except DPMLException as e:
-            _fail(f"{script}:{e.line}:{e.column}: {e.id}: {e.message}", tracer)
+            _fail(f"{script}:{e.line}:{e.column}: {e.id}: {e.message}", tracer, e)
         except DPMLLimitExceeded as e:
-            _fail(f"{script}:{e.line}:{e.column}: {e.message}", tracer)
+            _fail(f"{script}:{e.line}:{e.column}: {e.message}", tracer, e)
+        except KeyboardInterrupt as e:
+            _fail(f"{script}: interrupted", tracer, e, code=130)
     if tracer is not None:
         click.echo(tracer.render(), err=True)
-    _print(result)
+    echo_value(result)
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -98,32 +110,17 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
     return given
 
 
-def _fail(message: str, tracer: Tracer | None = None) -> NoReturn:
+def _fail(
+    message: str,
+    tracer: Tracer | None = None,
+    error: BaseException | None = None,
+    code: int = 1,
+) -> NoReturn:
     if tracer is not None:
         click.echo(tracer.render(), err=True)
+    if error is not None and debug_enabled():
+        import traceback
+
+        traceback.print_exception(error.__cause__ or error, file=sys.stderr)
     click.echo(message, err=True)
-    sys.exit(1)
-
-
-def _print(value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, ET.Element):
-        click.echo(ET.tostring(value, encoding="unicode"))
-    elif isinstance(value, str):
-        click.echo(value)
-    elif isinstance(value, bytes):
-        try:
-            click.echo(value.decode("utf-8"))
-        except UnicodeDecodeError:
-            sys.stdout.buffer.write(value)
-    else:
-        click.echo(json.dumps(value, default=_jsonable, ensure_ascii=False))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, ET.Element):
-        return ET.tostring(value, encoding="unicode")
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return repr(value)
+    sys.exit(code)

@@ -36,11 +36,10 @@ from .ast import (
     While,
 )
 from .errors import DepthLimitExceeded, DPMLException, DPMLLimitExceeded, StepLimitExceeded
+from .limits import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS
 
 __all__ = ["execute", "Param", "DEFAULT_MAX_STEPS", "DEFAULT_MAX_DEPTH"]
 
-DEFAULT_MAX_STEPS = 1_000_000
-DEFAULT_MAX_DEPTH = 32
 SOURCE = Verb.SOURCE
 _UNSET: Any = object()
 _BOOLEAN_TEXT = re.compile(r"\s*<b>\s*([tf])\s*</b>\s*")
@@ -240,8 +239,8 @@ def _failure(error: Exception, node: Instr) -> DPMLException:
         message = error.message
     elif isinstance(error, KernelError):
         message = str(error)
-    else:
-        message = f"{type(error).__name__}: {error}"
+    else:  # the id is the exception's name: the message need not repeat it
+        message = str(error) or type(error).__name__
     error_id = error.id if isinstance(error, KernelError) else type(error).__name__
     return DPMLException(error_id, message, node.line, node.column)
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from kernel import hookimpl
 
-from .accessors import ACCESSORS
-
 
 @hookimpl
 def roc_accessors() -> dict[str, Any]:
+    from .accessors import ACCESSORS  # the compiler: only when a kernel starts
+
     return dict(ACCESSORS)
 
 

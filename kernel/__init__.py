@@ -7,31 +7,72 @@ registered as pluggy plugins.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from . import errors, uri
-from .config import Option
-from .context import Context
-from .errors import (
-    AccessDenied,
-    ConfigError,
-    KernelError,
-    LimitExceeded,
-    MalformedURI,
-    ResourceNotFound,
-    Thrown,
-    UnresolvedURI,
-    UnsupportedRepresentation,
-    VerbNotSupported,
-)
-from .hookspecs import hookimpl, hookspec
-from .kernel import Kernel
-from .request import Request, Response, Value, Verb
+__version__ = "0.1.0"  # the one place it is written: pyproject.toml reads it from here
 
-try:
-    __version__ = version("roc-kernel")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+# Names are imported when first used (PEP 562), so ``roc --version`` and ``--help`` do not
+# pay for the whole kernel; ``from kernel import Kernel`` works as usual.
+_HOMES = {
+    "Kernel": "kernel",
+    "Context": "context",
+    "Request": "request",
+    "Response": "request",
+    "Value": "request",
+    "Verb": "request",
+    "Option": "config",
+    "hookimpl": "hookspecs",
+    "hookspec": "hookspecs",
+    **dict.fromkeys(
+        [
+            "KernelError",
+            "UnresolvedURI",
+            "MalformedURI",
+            "VerbNotSupported",
+            "ResourceNotFound",
+            "AccessDenied",
+            "UnsupportedRepresentation",
+            "ConfigError",
+            "Thrown",
+            "LimitExceeded",
+        ],
+        "errors",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in ("errors", "uri"):
+        return importlib.import_module(f".{name}", __name__)
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from . import errors, uri
+    from .config import Option
+    from .context import Context
+    from .errors import (
+        AccessDenied,
+        ConfigError,
+        KernelError,
+        LimitExceeded,
+        MalformedURI,
+        ResourceNotFound,
+        Thrown,
+        UnresolvedURI,
+        UnsupportedRepresentation,
+        VerbNotSupported,
+    )
+    from .hookspecs import hookimpl, hookspec
+    from .kernel import Kernel
+    from .request import Request, Response, Value, Verb
 
 __all__ = [
     "Kernel",

@@ -1,88 +1,197 @@
-"""The ``roc`` command line.
+"""The ``roc`` command line: the group, its error handling, and the kernel commands use.
 
 Plugins add commands through the ``roc_commands(cli)`` hook. Every roc error is printed
-as one line on stderr with a non-zero exit, never as a traceback.
+as one line on stderr with a non-zero exit, never as a traceback (``--debug`` or
+``ROC_DEBUG=1`` prints the traceback too). Plugins are looked at only when a command
+needs them: ``roc --version`` loads none, and one broken installed plugin leaves
+``--help``, ``roc plugins`` and ``roc config`` working. See the README's CLI reference.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from collections.abc import Iterable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import __version__
-from .config import load_toml
 from .errors import ConfigError, KernelError
-from .kernel import Kernel
-from .plugins import make_plugin_manager
 
-__all__ = ["main", "build_cli", "kernel_from_options"]
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .plugins import PluginManager
+
+__all__ = [
+    "main",
+    "build_cli",
+    "kernel_from_options",
+    "debug_enabled",
+    "cli_plugins",
+    "fail",
+    "load_config_file",
+]
+
+_BUILTIN_COMMANDS = {
+    "schemes": "schemes_command",
+    "plugins": "plugins_command",
+    "config": "config_command",
+    "source": "source_command",
+    "exists": "exists_command",
+    "delete": "delete_command",
+    "sink": "sink_command",
+}
+
+
+def debug_enabled() -> bool:
+    """True under ``roc --debug`` or ``ROC_DEBUG=1``: show tracebacks of failures."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().meta.get("roc.debug"):
+        return True
+    return os.environ.get("ROC_DEBUG", "") not in ("", "0")
+
+
+def fail(message: str, error: BaseException | None = None, code: int = 1) -> NoReturn:
+    """Print ``message`` as one line on stderr (and, with ``--debug``, the traceback of
+    ``error``), then exit with ``code``."""
+    if error is not None and debug_enabled():
+        traceback.print_exception(error, file=sys.stderr)
+    click.echo(message, err=True)
+    sys.exit(code)
 
 
 class RocGroup(click.Group):
-    """A click group that turns roc errors into one-line messages."""
+    """The ``roc`` group: roc errors become one line; plugin commands load lazily."""
+
+    def __init__(self, *args: Any, plugins: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plugins = tuple(plugins)
+        self._plugins_loaded = False
+        self.plugin_manager: PluginManager | None = None
+
+    def _load_plugins(self) -> None:
+        """Add the commands plugins register; a plugin that cannot load is left out and
+        named in ``roc plugins`` (and by any command that needs a kernel)."""
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        from .plugins import make_plugin_manager
+
+        pm = make_plugin_manager(self.plugins, strict=False)
+        self.plugin_manager = pm
+        pm.hook.roc_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugins()
+        return sorted({*_BUILTIN_COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _BUILTIN_COMMANDS and name not in self.commands:
+            from . import commands
+
+            self.add_command(getattr(commands, _BUILTIN_COMMANDS[name]), name)
+        if name not in self.commands:
+            self._load_plugins()
+        return self.commands.get(name)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        pm = self.plugin_manager
+        for failure in pm.failures if pm is not None else ():
+            click.echo(f"roc: warning: {failure}", err=True)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KernelError as e:
+            if debug_enabled():
+                traceback.print_exception(e, file=sys.stderr)
             raise click.ClickException(str(e)) from None
 
 
-def kernel_from_options(config: str | None = None, **overrides: Any) -> Kernel:
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    import kernel
+
+    click.echo(f"roc, version {kernel.__version__}")
+    ctx.exit()
+
+
+def _debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["roc.debug"] = True
+
+
+def build_cli(plugins: Iterable[Any] = ()) -> click.Group:
+    """A fresh ``roc`` group with the built-in commands and those plugins add (the
+    installed ``roc`` entry points, and ``plugins``)."""
+
+    @click.group(
+        cls=RocGroup,
+        plugins=plugins,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    @click.option(
+        "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+        help="Show the version and exit.",
+    )  # fmt: skip
+    @click.option(
+        "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_debug,
+        help="Print full tracebacks of failures (also ROC_DEBUG=1).",
+    )  # fmt: skip
+    def roc() -> None:
+        """roc: a resource-oriented computing kernel.
+
+        Every piece of state and every service is a resource named by a URI; see the
+        README for a tour.
+        """
+
+    return roc
+
+
+def load_config_file(path: str | None) -> dict[str, Any]:
+    """The tables of a TOML config file (``{}`` for no file)."""
+    from .config import load_toml
+
+    return load_toml(path) if path else {}
+
+
+def cli_plugins() -> tuple[Any, ...]:
+    """The plugins given to :func:`build_cli` of the command running now (tests give
+    some; the installed entry points are found in any case)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().command if ctx is not None else None
+    return root.plugins if isinstance(root, RocGroup) else ()
+
+
+def kernel_from_options(
+    config: str | None = None, plugins: Iterable[Any] | None = None, **overrides: Any
+) -> Kernel:
     """The kernel a command runs against. Config comes in layers, later ones winning:
     plugins' command-line defaults (``roc_cli_config``), ``--config FILE``, then the
-    command's own options as ``overrides`` (``session={"store": URL}``)."""
+    command's own options as ``overrides`` (``session={"store": URL}``).
+
+    An installed plugin that cannot load is a :class:`~kernel.plugins.PluginLoadError`
+    naming it here: a command that needs a kernel cannot run without its plugins."""
+    from .kernel import Kernel
+    from .plugins import make_plugin_manager
+
+    plugins = cli_plugins() if plugins is None else tuple(plugins)
     tables: dict[str, dict[str, Any]] = {}
-    layers = [*make_plugin_manager().hook.roc_cli_config()]
-    layers += [load_toml(config) if config else {}, overrides]
+    layers = [*make_plugin_manager(plugins).hook.roc_cli_config()]
+    layers += [load_config_file(config), overrides]
     for layer in layers:
         for table, values in layer.items():
             if not isinstance(values, dict):
                 raise ConfigError(f"config table {table!r} must be a mapping of keys")
             tables.setdefault(table, {}).update(values)
-    return Kernel(config=tables)
-
-
-@click.command("schemes")
-@click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
-def schemes_command(config: str | None) -> None:
-    """List schemes and accessors, with the plugin and package providing each."""
-    with kernel_from_options(config) as kernel:
-        rows = [
-            ("scheme", f"{name}:", p.plugin, p.distribution)
-            for name, p in sorted(kernel.schemes.items())
-        ]
-        rows += [
-            ("accessor", f"active:{name}", p.plugin, p.distribution)
-            for name, p in sorted(kernel.accessors.items())
-        ]
-    width = max(len(row[1]) for row in rows)
-    plugin_width = max(len(row[2]) for row in rows)
-    for kind, name, plugin, dist in rows:
-        click.echo(f"{kind:<9} {name:<{width}}  {plugin:<{plugin_width}}  {dist or '-'}")
-
-
-def build_cli(plugins: Iterable[Any] = ()) -> click.Group:
-    """A fresh ``roc`` group with the built-in commands and those plugins add."""
-
-    @click.group(cls=RocGroup, context_settings={"help_option_names": ["-h", "--help"]})
-    @click.version_option(__version__, prog_name="roc")
-    def roc() -> None:
-        """roc: a resource-oriented computing kernel."""
-
-    roc.add_command(schemes_command)
-    make_plugin_manager(plugins).hook.roc_commands(cli=roc)
-    return roc
+    return Kernel(config=tables, plugins=plugins)
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
-        group = build_cli()
-    except KernelError as e:
-        _die(str(e))
+    group = build_cli()
     try:
         group.main(args=argv, prog_name="roc")
     except OSError as e:  # click handles a closed pipe; this is e.g. a full disk on stdout

@@ -7,6 +7,7 @@ a value of the wrong type, is a :class:`ConfigError` that names what is allowed.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Option", "resolve", "load_toml"]
+__all__ = ["Option", "positive", "one_of", "resolve", "load_toml"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,24 @@ class Option:
     doc: str = ""
     check: Callable[[Any], str | None] | None = None
 
+    @property
+    def type_names(self) -> str:
+        """The accepted types, as ``int or float``."""
+        types = self.types if isinstance(self.types, tuple) else (self.types,)
+        return " or ".join(t.__name__ for t in types)
+
+    @property
+    def default_toml(self) -> str | None:
+        """The default as a TOML value, or None when it has none TOML can write."""
+        value = self.default
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return repr(value)
+        if isinstance(value, str):
+            return json.dumps(value, ensure_ascii=False)
+        return None
+
     def validate(self, table: str, key: str, value: Any) -> Any:
         where = f"config {table}.{key}"
         if value is None and self.default is None:
@@ -44,20 +63,26 @@ class Option:
         else:
             ok = isinstance(value, types)
         if not ok:
-            names = " or ".join(t.__name__ for t in types)
-            raise ConfigError(f"{where} must be {names}, not {value!r}")
+            raise ConfigError(f"{where} must be {self.type_names}, not {value!r}")
         problem = self.check(value) if self.check else None
         if problem:
             raise ConfigError(f"{where}: {problem} (got {value!r})")
         return value
 
 
-def non_negative(value: Any) -> str | None:
-    return "must not be negative" if value < 0 else None
-
-
 def positive(value: Any) -> str | None:
+    """A check for ``Option``: the value must be above zero."""
     return "must be greater than zero" if value <= 0 else None
+
+
+def one_of(*allowed: Any) -> Callable[[Any], str | None]:
+    """A check for ``Option``: the value must be one of ``allowed``."""
+    names = " or ".join(repr(a) for a in allowed)
+
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"must be {names}"
+
+    return check
 
 
 def resolve(

@@ -20,7 +20,7 @@ from .uri import split
 if TYPE_CHECKING:
     from .kernel import Kernel
 
-__all__ = ["Context", "compile_handler"]
+__all__ = ["Context", "Methods", "compile_handler"]
 
 SOURCE, SINK, EXISTS, DELETE, NEW, META = Verb
 _new = tuple.__new__  # builds a Request without the NamedTuple __new__ call: the hot path

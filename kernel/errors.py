@@ -33,6 +33,7 @@ __all__ = [
     "ConfigError",
     "Thrown",
     "LimitExceeded",
+    "redact",
 ]
 
 

@@ -9,12 +9,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pluggy
-
-from .config import Option, load_toml, resolve
+from .config import load_toml, resolve
 from .context import Context, Methods, compile_handler
 from .errors import KernelError
-from .plugins import Provided, collect, make_plugin_manager
+from .plugins import PluginManager, Provided, collect, declared_config, make_plugin_manager
 from .request import Verb
 from .transrept import Transreptors
 
@@ -42,14 +40,11 @@ class Kernel:
         self._executor: ThreadPoolExecutor | None = None
         self._workers: list[threading.Thread] = []
         self._closers: list[Callable[[], None]] = []
-        self.plugin_manager: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints)
+        self.plugin_manager: PluginManager = make_plugin_manager(plugins, load_entrypoints)
         self.hook = self.plugin_manager.hook
         pm = self.plugin_manager
 
-        declared: dict[str, Mapping[str, Option]] = {}
-        for provided in collect(pm, "roc_config", {}, "config table").values():
-            declared[provided.name] = provided.obj
-        self.config = resolve(config, declared)
+        self.config = resolve(config, declared_config(pm))
 
         args = {"kernel": self}
         try:  # whatever started before a failure (threads, sockets) is closed again

@@ -7,7 +7,9 @@ plugins that ship with roc, then the ``roc`` entry points of installed packages 
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.metadata
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,12 +19,21 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import ConfigError, KernelError
+from .config import Option
+from .errors import ConfigError
 
-__all__ = ["DEFAULT_PLUGINS", "Provided", "make_plugin_manager", "collect"]
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "PluginLoadError",
+    "PluginManager",
+    "Provided",
+    "make_plugin_manager",
+    "collect",
+    "declared_config",
+]
 
 #: Built-in plugins, registered through the same hooks a third-party plugin uses.
-DEFAULT_PLUGINS = ("kernel.builtins", "schemes.session", "schemes.chan", "dpml.plugin")
+DEFAULT_PLUGINS = ("kernel.builtins", "schemes.session.plugin", "schemes.chan", "dpml.plugin")
 DISTRIBUTION = "roc-kernel"
 
 
@@ -40,19 +51,62 @@ def entrypoints_enabled(load_entrypoints: bool = True) -> bool:
     return load_entrypoints and os.environ.get("ROC_NO_PLUGINS", "") in ("", "0")
 
 
+class PluginLoadError(ConfigError):
+    """An installed ``roc`` entry-point plugin that cannot load: its import fails, or it
+    implements a hook roc does not have. The message names its distribution and entry
+    point, and the fix."""
+
+    def __init__(self, distribution: str, entry_point: str, problem: str) -> None:
+        self.distribution = distribution
+        self.entry_point = entry_point
+        self.problem = problem
+        super().__init__(
+            f"plugin {entry_point!r} from {distribution} cannot load: {problem} "
+            f"(fix or `pip uninstall {distribution}`, or set ROC_NO_PLUGINS=1 to run without "
+            "installed plugins)"
+        )
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, knowing which distribution each entry-point plugin came from
+    and which entry points could not load."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.add_hookspecs(hookspecs)
+        self.distributions: dict[int, str] = {}
+        self.entry_points: dict[str, tuple[str, str]] = {}  # name -> (distribution, value)
+        self.failures: list[PluginLoadError] = []
+
+
+@functools.cache
+def _entry_points() -> tuple[importlib.metadata.EntryPoint, ...]:
+    """The installed ``roc`` entry points, found once per process."""
+    return tuple(importlib.metadata.entry_points(group=hookspecs.PROJECT))
+
+
 def make_plugin_manager(
-    plugins: Iterable[Any] = (), load_entrypoints: bool = True
-) -> pluggy.PluginManager:
-    """A fresh plugin manager with roc's hookspecs and plugins registered."""
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    plugins: Iterable[Any] = (), load_entrypoints: bool = True, strict: bool = True
+) -> PluginManager:
+    """A fresh plugin manager with roc's hookspecs and plugins registered.
+
+    An entry-point plugin that cannot load raises :class:`PluginLoadError`; with
+    ``strict=False`` it is left out and recorded in ``failures`` instead, so commands
+    that need no kernel (``--help``, ``roc plugins``) still work.
+    """
+    pm = PluginManager()
     for name in DEFAULT_PLUGINS:
-        pm.register(importlib.import_module(name), name=name)
+        plugin = importlib.import_module(name)
+        pm.register(plugin, name=name)
+        pm.distributions[id(plugin)] = DISTRIBUTION
     if entrypoints_enabled(load_entrypoints):
-        try:
-            pm.load_setuptools_entrypoints(hookspecs.PROJECT)
-        except Exception as e:  # a broken third-party package must not look like ours
-            raise KernelError(f"cannot load a 'roc' entry-point plugin: {e}") from e
+        for ep in _entry_points():
+            try:
+                _load_entry_point(pm, ep)
+            except PluginLoadError as e:
+                if strict:
+                    raise
+                pm.failures.append(e)
     for plugin in plugins:
         if isinstance(plugin, str):
             try:
@@ -64,11 +118,39 @@ def make_plugin_manager(
                 pm.register(plugin, name=_plugin_name(plugin))
             except pluggy.PluginValidationError as e:
                 raise ConfigError(f"plugin {_plugin_name(plugin)!r} is not valid: {e}") from e
-    try:  # a misspelt hook name is an error, not a hook that silently never runs
-        pm.check_pending()
-    except pluggy.PluginValidationError as e:
-        raise ConfigError(f"a plugin is not valid: {e}") from e
+            unknown = _unknown_hooks(pm, plugin)
+            if unknown:
+                raise ConfigError(
+                    f"plugin {_plugin_name(plugin)!r} is not valid: "
+                    f"it implements unknown hooks: {unknown}"
+                )
     return pm
+
+
+def _load_entry_point(pm: PluginManager, ep: importlib.metadata.EntryPoint) -> None:
+    dist = ep.dist.name if ep.dist is not None else "an unknown distribution"
+    if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+        return
+    where = f"{ep.name} = {ep.value}"
+    try:
+        plugin = ep.load()
+    except Exception as e:  # any failure of someone else's import is theirs, not ours
+        raise PluginLoadError(dist, where, f"{type(e).__name__}: {e}") from e
+    try:
+        pm.register(plugin, name=ep.name)
+    except pluggy.PluginValidationError as e:
+        raise PluginLoadError(dist, where, str(e)) from e
+    unknown = _unknown_hooks(pm, plugin)
+    if unknown:  # a misspelt hook would silently never run
+        pm.unregister(plugin)
+        raise PluginLoadError(dist, where, f"it implements unknown hooks: {unknown}")
+    pm.distributions[id(plugin)] = dist
+    pm.entry_points[ep.name] = (dist, ep.value)
+
+
+def _unknown_hooks(pm: pluggy.PluginManager, plugin: Any) -> str:
+    callers = pm.get_hookcallers(plugin) or []
+    return ", ".join(sorted(caller.name for caller in callers if caller.spec is None))
 
 
 def _plugin_name(plugin: Any) -> str:
@@ -77,23 +159,19 @@ def _plugin_name(plugin: Any) -> str:
     return f"{type(plugin).__module__}.{type(plugin).__qualname__}@{id(plugin):x}"
 
 
-def _distributions(pm: pluggy.PluginManager) -> dict[int, str]:
-    found = {id(plugin): dist.project_name for plugin, dist in pm.list_plugin_distinfo()}
-    for name in DEFAULT_PLUGINS:
-        plugin = pm.get_plugin(name)
-        if plugin is not None:
-            found[id(plugin)] = DISTRIBUTION
-    return found
+def declared_config(pm: PluginManager) -> dict[str, Mapping[str, Option]]:
+    """The config tables the plugins declare (``roc_config``): ``{table: {key: Option}}``."""
+    return {p.name: p.obj for p in collect(pm, "roc_config", {}, "config table").values()}
 
 
 def collect(
-    pm: pluggy.PluginManager, hook: str, kwargs: Mapping[str, Any], what: str
+    pm: PluginManager, hook: str, kwargs: Mapping[str, Any], what: str
 ) -> dict[Any, Provided]:
     """Call every implementation of a registration hook and merge the results.
 
     Two plugins registering one name is an error naming both.
     """
-    dists = _distributions(pm)
+    dists = pm.distributions
     merged: dict[Any, Provided] = {}
     try:
         _collect_into(merged, pm, hook, kwargs, what, dists)

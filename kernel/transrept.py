@@ -24,9 +24,6 @@ class Transreptors:
         self._direct = dict(converters)
         self._paths: dict[tuple[type, type], tuple[Converter, ...] | None] = {}
 
-    def pairs(self) -> list[tuple[type, type]]:
-        return list(self._direct)
-
     def convert(self, value: Any, rtype: type) -> Any:
         """Return ``value`` as an instance of ``rtype``, or raise UnsupportedRepresentation."""
         if not isinstance(rtype, type):

@@ -8,19 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from kernel import Context, Kernel
-
-
-class FakeClock:
-    """A clock that only moves when a test says so."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from kernel.testing import ManualClock as FakeClock
 
 
 @pytest.fixture(autouse=True)

@@ -36,3 +36,26 @@ def test_dpml_example_prints_what_it_says(monkeypatch, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[:3] == ["Ada", "hello", "World"]
     assert lines[3].startswith("2 3 unknown control element <sequence>")
+
+
+def test_config_reference_matches_the_registry():
+    from kernel.commands import config_markdown
+    from kernel.plugins import declared_config, make_plugin_manager
+
+    expected = config_markdown(declared_config(make_plugin_manager(load_entrypoints=False)))
+    shown = README.split("<!-- config-reference -->\n", 1)[1].split("<!-- /config-reference")[0]
+    assert shown == expected, "run `roc config --markdown` and paste it into the README"
+
+
+def test_cli_reference_names_every_command():
+    import click
+    from click.testing import CliRunner
+
+    from kernel.cli import build_cli
+
+    cli = build_cli()
+    names = cli.list_commands(click.Context(cli))
+    section = README.split("## Command line", 1)[1].split("## Benchmarks", 1)[0]
+    for name in names:
+        assert f"`roc {name}" in section, f"roc {name} is not in the README's CLI reference"
+    assert CliRunner().invoke(cli, ["--help"]).exit_code == 0

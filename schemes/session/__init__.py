@@ -1,17 +1,13 @@
 """``session:`` — server-side sessions: GUID-addressed, one row per key, owners, sliding
 idle and absolute expiry, limits, an evictor; stored through SQLAlchemy (SQLite embedded,
-PostgreSQL for many processes). This module is the plugin: it declares the ``session``
-config table, the scheme and the ``roc sessions`` commands.
+PostgreSQL for many processes). The handler is in ``scheme.py``, the plugin's hooks in
+``plugin.py``; see the README for the URIs and config.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kernel import Option, hookimpl
-from kernel.config import positive
-
-from .durations import problem
 from .errors import (
     InvalidSessionId,
     KeyNotSet,
@@ -22,7 +18,6 @@ from .errors import (
     UsernameMismatch,
 )
 from .handle import Session
-from .handler import SessionScheme
 
 __all__ = [
     "Session",
@@ -36,66 +31,16 @@ __all__ = [
     "SessionStoreClosed",
 ]
 
-_NUMBER = (int, float)
+
+def __getattr__(name: str) -> Any:
+    """``SessionScheme`` loads SQLAlchemy: import it when it is first asked for, not when
+    the command line starts."""
+    if name == "SessionScheme":
+        from .scheme import SessionScheme
+
+        return SessionScheme
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _on_limit(value: Any) -> str | None:
-    return None if value in ("refuse", "evict") else "must be 'refuse' or 'evict'"
-
-
-def _duration(value: Any) -> str | None:
-    return problem(value)
-
-
-def _duration_or_zero(value: Any) -> str | None:
-    return problem(value, zero=True)
-
-
-@hookimpl
-def roc_config() -> dict[str, dict[str, Option]]:
-    return {
-        "session": {
-            "store": Option(
-                "sqlite://", str, "SQLAlchemy URL of the session store (default: in-memory SQLite)"
-            ),
-            "idle": Option(1800, _NUMBER, "seconds of inactivity that end a session", _duration),
-            "lifetime": Option(
-                None, _NUMBER, "absolute cap on a session's life, seconds", _duration
-            ),
-            "max_sessions": Option(None, int, "live sessions allowed in the store", positive),
-            "max_per_user": Option(None, int, "live sessions allowed per user", positive),
-            "on_limit": Option(
-                "refuse",
-                str,
-                "at a limit: refuse the NEW, or evict the least recently used session",
-                _on_limit,
-            ),
-            "sweep_interval": Option(
-                60, _NUMBER, "seconds between evictor sweeps; 0 = off", _duration_or_zero
-            ),
-            "tombstone_ttl": Option(
-                86400, _NUMBER, "seconds an ended id is remembered", _duration_or_zero
-            ),
-        }
-    }
-
-
-@hookimpl
-def roc_schemes(kernel: Any) -> dict[str, Any]:
-    return {"session": SessionScheme(kernel, kernel.config["session"])}
-
-
-@hookimpl
-def roc_cli_config() -> dict[str, dict[str, Any]]:
-    """On the command line sessions outlive the process: a file in the user data dir
-    (made, private to the user, when a session is first stored)."""
-    from .paths import default_store_url
-
-    return {"session": {"store": default_store_url()}}
-
-
-@hookimpl
-def roc_commands(cli: Any) -> None:
-    from .cli import sessions
-
-    cli.add_command(sessions)
+if TYPE_CHECKING:
+    from .scheme import SessionScheme

@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from collections.abc import Iterable, Iterator, Sequence
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kernel import Kernel
 from kernel.cli import kernel_from_options
 from kernel.errors import ConfigError, KernelError
+from kernel.output import echo_json, echo_table, utc
+from kernel.xmltext import serialize
 
 from .address import normalize_id
-from .codec import decode
 from .errors import InvalidSessionId
-from .handler import SessionScheme
 from .paths import data_dir, default_store_url, is_default_store
+
+if TYPE_CHECKING:  # the handler loads SQLAlchemy: only when a command runs
+    from kernel import Kernel
+
+    from .scheme import SessionScheme
 
 __all__ = ["sessions", "default_store_url", "data_dir"]
 
@@ -49,33 +53,33 @@ def _handler(kernel: Kernel) -> SessionScheme:
     return kernel.schemes["session"].obj
 
 
-def _when(epoch: int | None) -> str:
-    if epoch is None:
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
-
-
 def _clip(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _value(key: str, kind: str, data: bytes) -> tuple[str, str, str]:
-    """One row of ``show``'s key table: key, type, value (clipped)."""
+def _value(key: str, kind: str, data: bytes, clip: bool = True) -> dict[str, Any]:
+    """One of ``show``'s keys: its name, type and value (XML as XML; clipped for the
+    table)."""
+    from .codec import decode
+
     try:
         value = decode(kind, data)
     except KernelError as e:  # show the rest; the operator may end the session
-        return key, "?", _clip(f"<{e}>")
-    return key, type(value).__name__, _clip(repr(value))
+        if clip:
+            return {"key": key, "type": "?", "value": _clip(f"<{e}>")}
+        return {"key": key, "type": None, "value": None, "error": str(e)}
+    shown = serialize(value) if isinstance(value, ET.Element) else value
+    if clip:
+        shown = _clip(shown if isinstance(value, ET.Element) else repr(value))
+    return {"key": key, "type": type(value).__name__, "value": shown}
 
 
-def _table(header: Sequence[str] | None, rows: Iterable[Sequence[str]]) -> None:
-    """Print ``rows`` (under ``header``, if any) in columns padded to fit."""
-    table = ([header] if header else []) + list(rows)
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    for row in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+def _store_name(scheme: SessionScheme) -> str:
+    """The store's URL with any password hidden, to say which store was read."""
+    return str(scheme.store.db.url.render_as_string(hide_password=True))
 
 
+_json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 _store = click.option("--store", metavar="URL", help="SQLAlchemy URL of the session store.")
 _config = click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 
@@ -95,51 +99,72 @@ def sessions() -> None:
     show_default=True,
     help="Show at most this many.",
 )
-def list_command(store: str | None, config: str | None, limit: int) -> None:
-    """List sessions, most recently used first."""
+@_json
+def list_command(store: str | None, config: str | None, limit: int, as_json: bool) -> None:
+    """List sessions, most recently used first (times in UTC). Which store was read, and
+    whether the list was cut at --limit, is said on stderr."""
     with _scheme(config, store) as scheme:
-        rows = scheme.store_rows(limit)
+        rows = scheme.store_rows(limit + 1)
         now = scheme.clock()
-    if not rows:
+        name = _store_name(scheme)
+    more = len(rows) > limit
+    sessions = [
+        {
+            "id": sid,
+            "uri": f"session:{sid}",
+            "user": owner,
+            "created": utc(created),
+            "last_access": utc(last),
+            "expires": utc(expires),
+            "keys": keys,
+            "state": "live" if expires > now else "expired",
+        }
+        for sid, owner, created, last, expires, keys in rows[:limit]
+    ]
+    if as_json:
+        echo_json(sessions)
+    elif not sessions:
         click.echo("no sessions")
-        return
-    _table(
-        ("ID", "USER", "CREATED", "LAST ACCESS", "EXPIRES", "KEYS", "STATE"),
-        (
-            (sid, owner or "-", _when(created), _when(last), _when(expires), str(keys))
-            + ("live" if expires > now else "expired",)
-            for sid, owner, created, last, expires, keys in rows
-        ),
-    )
+    else:
+        echo_table(sessions, ["id", "user", "created", "last_access", "expires", "keys", "state"])
+    shown = f"{len(sessions)} session{'' if len(sessions) == 1 else 's'}"
+    cut = f" (the first {limit}; --limit N shows more)" if more else ""
+    click.echo(f"{shown}{cut} in {name}", err=True)
 
 
 @sessions.command("show")
 @click.argument("session_id", metavar="ID")
 @_store
 @_config
-def show_command(session_id: str, store: str | None, config: str | None) -> None:
-    """Show one session and its keys (ID: the GUID or session:GUID)."""
+@_json
+def show_command(session_id: str, store: str | None, config: str | None, as_json: bool) -> None:
+    """Show one session and its keys (ID: the GUID or session:GUID; times in UTC)."""
     sid = normalize_id(session_id)
     with _scheme(config, store) as scheme:
         info = scheme.describe(sid)
+        name = _store_name(scheme)
     if info is None:
-        raise InvalidSessionId(f"no live session {sid} in this store")
+        raise InvalidSessionId(f"no live session {sid} in {name}")
     owner, created, last, expires, deadline, values = info
-    _table(
-        None,
-        [
-            ("id", sid),
-            ("uri", f"session:{sid}"),
-            ("user", owner or "-"),
-            ("created", _when(created)),
-            ("last access", _when(last)),
-            ("expires", _when(expires)),
-            ("lifetime ends", _when(deadline)),
-        ],
-    )
+    fields = {
+        "id": sid,
+        "uri": f"session:{sid}",
+        "user": owner,
+        "created": utc(created),
+        "last_access": utc(last),
+        "expires": utc(expires),
+        "lifetime_ends": utc(deadline),
+    }
+    if as_json:
+        keys = [_value(key, kind, data, clip=False) for key, kind, data in values]
+        echo_json({**fields, "values": keys})
+        return
+    width = max(len(field) for field in fields)
+    for field, value in fields.items():
+        click.echo(f"{field.replace('_', ' '):<{width}}  {value or '-'}")
     if values:
         click.echo("")
-        _table(("KEY", "TYPE", "VALUE"), (_value(*row) for row in values))
+        echo_table([_value(k, kind, data) for k, kind, data in values], ["key", "type", "value"])
 
 
 @sessions.command("end")

@@ -27,23 +27,13 @@ from sqlalchemy.pool import NullPool, StaticPool
 from kernel.errors import ConfigError
 
 from .errors import SessionStoreClosed, SessionStoreError
+from .storeurl import hide_password
 
 __all__ = ["Database", "Statement"]
 
 BUSY_TIMEOUT_MS = 30_000
 PG_MAX_CONNECTIONS = 16
 PG_CONNECT_TIMEOUT_S = 10  # unless the URL says otherwise: an unreachable server fails
-
-
-def _hide_password(url: str) -> str:
-    """``scheme://user:secret@host`` -> ``scheme://user:***@host``, for messages about
-    URLs too malformed to parse (so no parser finds the password for us)."""
-    head, at, tail = url.rpartition("@")
-    if not at:
-        return url
-    prefix, slashes, userinfo = head.partition("//") if "//" in head else ("", "", head)
-    user, colon, _ = userinfo.partition(":")
-    return f"{prefix}{slashes}{user}{colon and ':***'}@{tail}"
 
 
 class Statement:
@@ -96,7 +86,7 @@ class Database:
             parsed = make_url(url)
         except (ArgumentError, ValueError) as e:  # ValueError: a port that is not a number
             raise ConfigError(
-                f"session.store {_hide_password(url)!r} is not a SQLAlchemy URL: {e}"
+                f"session.store {hide_password(url)!r} is not a SQLAlchemy URL: {e}"
             ) from None
         self.url = parsed
         self.dialect = parsed.get_backend_name()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 __all__ = ["Evictor"]
 
-log = logging.getLogger("schemes.session")
+log = logging.getLogger("roc.session")
 
 STOP_TIMEOUT = 5.0
 
@@ -26,7 +26,6 @@ class Evictor:
         self._interval = interval
         self._wake = threading.Event()
         self._stopping = False
-        self.sweeps = 0
         self._thread = threading.Thread(target=self._run, name="roc-session-evictor", daemon=True)
 
     def start(self) -> None:
@@ -67,4 +66,3 @@ class Evictor:
                 if self._stopping:  # the kernel closed under this sweep: nothing to report
                     return
                 log.exception("session sweep failed; retrying in %s s", self._interval)
-            self.sweeps += 1

@@ -67,7 +67,9 @@ def test_list_shows_a_readable_table(url):
 def test_list_of_an_empty_store(url):
     with Kernel(config={"session": {"store": url}}, load_entrypoints=False) as k:
         assert k.context().exists("session:" + "A" * 32) is False  # opens (creates) it
-    assert roc("sessions", "list", "--store", url).output == "no sessions\n"
+    listed = roc("sessions", "list", "--store", url)
+    assert listed.stdout == "no sessions\n"
+    assert listed.stderr == f"0 sessions in {url}\n"  # which store was read
 
 
 @pytest.mark.parametrize("command", [["list"], ["sweep"], ["show", "A" * 32], ["end", "A" * 32]])
@@ -118,7 +120,9 @@ def test_end_ends_the_session_for_every_owner(url):
     assert result.exit_code == 0 and result.output == f"ended {uri}\n"
     again = roc("sessions", "end", uri, "--store", url)
     assert again.exit_code == 1 and "already ended" in again.output
-    assert roc("sessions", "list", "--store", url).output == "no sessions\n"
+    listed = roc("sessions", "list", "--store", url)
+    assert listed.stdout == "no sessions\n"
+    assert listed.stderr == f"0 sessions in {url}\n"  # which store was read
 
 
 @pytest.mark.parametrize("bad", ["nope", "session:123", "a" * 32])
@@ -148,7 +152,7 @@ def test_a_large_sweep_shows_progress(url):
 
 def test_the_default_store_is_in_the_user_data_dir(tmp_path):
     result = roc("sessions", "list", env={"XDG_DATA_HOME": str(tmp_path)})
-    assert result.exit_code == 0 and result.output == "no sessions\n"
+    assert result.exit_code == 0 and result.stdout == "no sessions\n"
     store = tmp_path / "roc" / "sessions.db"
     assert store.is_file()  # private to the user: session ids are credentials
     assert stat.S_IMODE(store.stat().st_mode) == 0o600

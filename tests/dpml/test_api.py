@@ -1,4 +1,4 @@
-"""The public API of the dpml package (SPEC §4.2)."""
+"""The public API of the dpml package (the README's DPML section)."""
 
 from __future__ import annotations
 

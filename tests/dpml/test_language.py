@@ -1,4 +1,4 @@
-"""Every construct of SPEC §4.1, run against a real kernel (data:, file:, mem:, var:)."""
+"""Every construct of the README's DPML section, run against a real kernel."""
 
 from __future__ import annotations
 

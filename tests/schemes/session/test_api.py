@@ -43,6 +43,6 @@ def test_session_is_a_default_plugin():
     from kernel import Kernel
 
     with Kernel(load_entrypoints=False) as k:
-        assert k.schemes["session"].plugin == "schemes.session"
+        assert k.schemes["session"].plugin == "schemes.session.plugin"
         assert k.config["session"]["store"] == "sqlite://"
         assert k.config["session"]["idle"] == 1800

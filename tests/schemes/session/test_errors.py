@@ -1,4 +1,4 @@
-"""Every error of SPEC §2.1, and bad input rejected with nothing changed."""
+"""Every error of the README's session: table, and bad input rejected with nothing changed."""
 
 from __future__ import annotations
 

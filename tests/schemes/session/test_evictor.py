@@ -193,7 +193,7 @@ def test_stop_waits_a_bounded_time_for_a_hung_sweep(caplog):
     evictor.start()
     evictor.kick()
     assert entered.wait(10)
-    with caplog.at_level(logging.WARNING, logger="schemes.session"):
+    with caplog.at_level(logging.WARNING, logger="roc.session"):
         assert evictor.stop(timeout=0.05) is False
     assert "still sweeping" in caplog.text
     release.set()

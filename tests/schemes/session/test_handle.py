@@ -1,4 +1,4 @@
-"""The Session handle (SPEC §2.3): a weak pointer that re-checks on every operation."""
+"""The Session handle: a weak pointer that re-checks on every operation."""
 
 from __future__ import annotations
 

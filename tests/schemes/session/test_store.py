@@ -110,8 +110,11 @@ def test_an_unreachable_store_is_a_store_error(url):
     ],
 )
 def test_an_unparseable_store_url_is_a_config_error_without_its_password(url):
+    """At start-up when its kind of database is wrong, else when sessions are first used
+    (parsing the rest loads SQLAlchemy, which a kernel using no sessions never does)."""
     with pytest.raises(ConfigError, match="not a SQLAlchemy URL") as e:
-        _kernel(url)
+        with _kernel(url) as k:
+            k.context().new("session:null")
     assert "s3cret" not in str(e.value) and "s3/cret" not in str(e.value)
     assert "roc:***@" in str(e.value)
 
@@ -160,7 +163,7 @@ def test_a_server_that_never_answers_times_out():
 
 
 def test_logs_never_show_a_whole_session_id(make_kernel, clock, caplog):
-    caplog.set_level(logging.DEBUG, logger="schemes.session")
+    caplog.set_level(logging.DEBUG, logger="roc.session")
     k = make_kernel(idle=10, max_per_user=1, on_limit="evict")
     ctx = k.context("u")
     uris = [ctx.new("session:null", {"user": "u"}) for _ in range(2)]

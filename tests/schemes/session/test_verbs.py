@@ -1,4 +1,4 @@
-"""Every row of SPEC §2.1, on every store."""
+"""Every row of the README's session: table, on every store."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""The ``session:`` scheme handler: SPEC §2.1 verbs, expiry, owners, limits, hooks.
+"""The ``session:`` scheme handler: the verbs of the README's ``session:`` table, expiry,
+owners, limits, hooks.
 
 Every access checks the session against the kernel clock before anything else, so an
 expired session is unusable whether or not the evictor has run. A touch is written only
 when it would move expiry by at least ``idle / 50`` (and a second), so a steady stream of
 reads costs no database write.
 
-Where SPEC §2.1 leaves a choice: EXISTS of a session answers False (never raises) for a
+Where the README leaves a choice: EXISTS of a session answers False (never raises) for a
 malformed, unknown, ended or expired id and for a principal who is not its owner; EXISTS,
 DELETE and NEW of a *key* raise the session's errors like every other key request; DELETE
 of an ended session is False, of an id never issued ``InvalidSessionId``; NEW of a key
@@ -18,7 +19,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kernel import Request, Response
 from kernel.errors import ConfigError, MalformedURI, VerbNotSupported, redact
@@ -34,11 +35,13 @@ from .errors import (
 )
 from .evictor import Evictor
 from .handle import Session
-from .store import Store
+
+if TYPE_CHECKING:
+    from .store import Store
 
 __all__ = ["SessionScheme"]
 
-log = logging.getLogger("schemes.session")
+log = logging.getLogger("roc.session")
 
 SWEEP_BATCH = 500
 _NEW_KEYS = frozenset({"user", "idle", "lifetime"})
@@ -70,7 +73,8 @@ class SessionScheme:
             config["tombstone_ttl"], "session.tombstone_ttl", True
         )
         self.sweep_interval: float = config["sweep_interval"]
-        self.store = Store(config["store"])
+        self._url: str = config["store"]
+        self._made: Store | None = None
         self._open_lock = threading.Lock()
         self._ready = False
         self._closed = False
@@ -83,20 +87,40 @@ class SessionScheme:
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    @property
+    def store(self) -> Store:
+        """The store, made (not yet opened) on first use: SQLAlchemy loads only when a
+        request or command needs sessions, so ``roc run`` of a script that uses none
+        starts without it. A bad URL is a ConfigError then."""
+        made = self._made
+        if made is None:
+            with self._open_lock:
+                made = self._make()
+        return made
+
+    def _make(self) -> Store:
+        """The store object (called under ``_open_lock``)."""
+        if self._made is None:
+            from .store import Store
+
+            self._made = Store(self._url)
+        return self._made
+
     def _store(self) -> Store:
         """The store, opened on first use; SessionStoreClosed once the kernel has closed."""
         if self._ready:
-            return self.store
+            return self._made  # type: ignore[return-value]  # _ready implies made
         with self._open_lock:
             if self._closed:
                 raise SessionStoreClosed("the kernel is closed; create a new Kernel")
+            store = self._make()
             if not self._ready:  # first use: create the schema, start the evictor
-                self.store.open()
+                store.open()
                 if self.sweep_interval > 0:
                     self._evictor = Evictor(self.sweep, self.sweep_interval)
                     self._evictor.start()
                 self._ready = True
-        return self.store
+        return store
 
     @property
     def evictor(self) -> Evictor | None:
@@ -111,7 +135,8 @@ class SessionScheme:
             evictor, self._evictor = self._evictor, None
         if evictor is not None:
             evictor.stop()
-        self.store.close()
+        if self._made is not None:
+            self._made.close()
 
     def _ended(self, sid: str, reason: str) -> None:
         if self._on_ended is not None:
