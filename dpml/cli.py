@@ -8,13 +8,16 @@ traceback. ``--trace`` prints the tree of requests the script made on stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, NoReturn
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 import click
 
 from kernel.cli import kernel_from_options
+from kernel.xmltext import serialize
 
 from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
 from .interpreter import DEFAULT_MAX_STEPS
@@ -35,6 +38,14 @@ MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed 
     metavar="NAME=VALUE",
     help="A parameter, read in the script as this:param:NAME (repeatable).",
 )
+@click.option(
+    "--arg",
+    "args",
+    multiple=True,
+    metavar="NAME=URI",
+    help="An argument by reference: this:param:NAME sources URI (repeatable; a relative "
+    "URI resolves against the script's).",
+)
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.option("--store", metavar="URL", help="Session store (SQLAlchemy URL).")
 @click.option("--trace", is_flag=True, help="Print the tree of requests on stderr.")
@@ -48,13 +59,17 @@ MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed 
 def run_command(
     script: str,
     params: tuple[str, ...],
+    args: tuple[str, ...],
     config: str | None,
     store: str | None,
     trace: bool,
     max_steps: int,
 ) -> None:
     """Run the DPML SCRIPT and print its response."""
-    given = _params(params)
+    given = _params(params, "--param")
+    references = _params(args, "--arg")
+    for name in given.keys() & references.keys():
+        raise click.BadParameter(f"{name!r} is given by --param and by --arg", param_hint="--arg")
     try:
         with open(script, "rb") as f:
             source = f.read(MAX_SCRIPT + 1)
@@ -74,8 +89,11 @@ def run_command(
         ctx = kernel.context()
         if tracer is not None:
             ctx = tracer.attach(ctx)
+        uri = script_uri(script, kernel.config["file"]["root"])
         try:
-            result = program.run(ctx, params=given, max_steps=max_steps)
+            result = program.run(
+                ctx, params=given, max_steps=max_steps, uri=uri, arguments=references
+            )
         except DPMLException as e:
             _fail(f"{script}:{e.line}:{e.column}: {e.id}: {e.message}", tracer)
         except DPMLLimitExceeded as e:
@@ -85,12 +103,23 @@ def run_command(
     _print(result)
 
 
-def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+def script_uri(path: str, root: str) -> str:
+    """The script's own URI: ``file:`` relative to ``file.root`` when it lies inside it,
+    else its absolute path (which ``file:`` then refuses to read around)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    inside = os.path.relpath(real, top)
+    if inside != os.pardir and not inside.startswith(os.pardir + os.sep):
+        real = inside
+    return "file:" + quote(real.replace(os.sep, "/"), safe="/")
+
+
+def _params(pairs: tuple[str, ...], option: str) -> dict[str, str]:
     given: dict[str, str] = {}
+    what = "NAME=URI" if option == "--arg" else "NAME=VALUE"
     for pair in pairs:
         name, eq, value = pair.partition("=")
-        if not eq or not name:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
+        if not eq or not name or (option == "--arg" and not value):
+            raise click.BadParameter(f"{pair!r} is not {what}", param_hint=option)
         given[name] = value
     return given
 
@@ -106,7 +135,7 @@ def _print(value: Any) -> None:
     if value is None:
         return
     if isinstance(value, ET.Element):
-        click.echo(ET.tostring(value, encoding="unicode"))
+        click.echo(serialize(value))
     elif isinstance(value, str):
         click.echo(value)
     elif isinstance(value, bytes):
@@ -120,7 +149,7 @@ def _print(value: Any) -> None:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, ET.Element):
-        return ET.tostring(value, encoding="unicode")
+        return serialize(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return repr(value)

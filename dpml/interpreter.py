@@ -16,13 +16,13 @@ import contextvars
 import re
 import sys
 from collections.abc import Callable, Mapping
-from copy import deepcopy
 from types import FrameType
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from kernel import Context, KernelError, Request, Response, Value, Verb
+from kernel import Context, KernelError, Request, Response, Value, Verb, xmltext
 from kernel.errors import MalformedURI, ResourceNotFound, Thrown, VerbNotSupported
+from kernel.uri import extend, is_relative, resolve
 
 from .ast import (
     TARGET_COND,
@@ -36,6 +36,7 @@ from .ast import (
     While,
 )
 from .errors import DepthLimitExceeded, DPMLException, DPMLLimitExceeded, StepLimitExceeded
+from .xpointer import XPointer
 
 __all__ = ["execute", "Param", "DEFAULT_MAX_STEPS", "DEFAULT_MAX_DEPTH"]
 
@@ -69,8 +70,10 @@ def execute(
     params: Mapping[str, Param],
     max_steps: int = DEFAULT_MAX_STEPS,
     max_depth: int = DEFAULT_MAX_DEPTH,
-) -> Any:
-    """Run ``body``; the value of ``this:response`` (None if the script set none)."""
+    uri: str | None = None,
+) -> tuple[Any, str | None]:
+    """Run ``body``; the value of ``this:response`` (None if the script set none) and its
+    mime type. ``uri`` is the script's own URI: relative URIs in it resolve against it."""
     parent = _current.get()
     if parent is None:
         budget, depth = _Budget(max_steps, max_depth), 0
@@ -84,23 +87,31 @@ def execute(
                 line,
                 column,
             )
-    run = _Run(ctx, params, budget, depth)
+    run = _Run(ctx, params, budget, depth, uri)
     token = _current.set(run)
     try:
         run.block(body)
     finally:
         _current.reset(token)
-    return None if run.response is _UNSET else run.response
+    return (None if run.response is _UNSET else run.response), run.mime
 
 
 class _Run:
     """The state of one program run, and the tree walk."""
 
     def __init__(
-        self, ctx: Context, params: Mapping[str, Param], budget: _Budget, depth: int
+        self,
+        ctx: Context,
+        params: Mapping[str, Param],
+        budget: _Budget,
+        depth: int,
+        uri: str | None = None,
     ) -> None:
         self.vars: dict[str, Any] = {}
         self.response: Any = _UNSET
+        self.mime: str | None = None
+        self.uri = uri
+        self.resolved: dict[str, str] = {}
         self.cond: Any = _UNSET
         self.exception: Any = _UNSET
         self.params = dict(params)
@@ -191,24 +202,34 @@ class _Run:
                 node.line,
                 node.column,
             )
-        arguments: dict[str, Any] = dict(node.references)
-        for name, element in node.literals:
-            arguments[name] = Value(deepcopy(element))
         try:
-            value = self.ctx.request(
-                Request(SOURCE, node.uri, None, arguments, None, self.principal)
-            ).representation
+            uri = node.uri
+            arguments: dict[str, Any] | None = None
+            if node.literals:
+                arguments = {name: Value(xmltext.copy(e)) for name, e in node.literals}
+            if node.deferred:
+                uri, arguments = self.deferred(node, arguments)
+            target = node.target
+            if node.target_relative:
+                target = self.absolute(target)  # type: ignore[arg-type]
+            pointer = node.target_pointer
+            if pointer is not None:  # before the request: a bad target changes nothing
+                current = self.current(target, pointer)  # type: ignore[arg-type]
+            response = self.ctx.request(Request(SOURCE, uri, None, arguments, None, self.principal))
+            value = response.representation
             kind = node.target_kind
             if kind == TARGET_VAR:
                 self.vars[node.target_name] = value
             elif kind == TARGET_COND:
                 self.cond = value
             elif kind == TARGET_RESPONSE:
-                self.response = value
+                self.response, self.mime = value, response.mime
             elif kind == TARGET_EXCEPTION:
                 self.exception = value
-            elif node.target is not None:
-                self.ctx.sink(node.target, value)
+            elif target is not None:
+                if pointer is not None:
+                    value = pointer.replace(current, self.element(value, "the result"))
+                self.ctx.sink(target, value)
         except DPMLLimitExceeded as e:  # from a script this one called: locate it here,
             raise type(e)(e.message, node.line, node.column) from None  # in our text
         except RecursionError as e:
@@ -222,6 +243,56 @@ class _Run:
             ) from None
         except Exception as e:
             raise _failure(e, node) from e
+
+    # -- URIs -----------------------------------------------------------------------
+
+    def absolute(self, reference: str) -> str:
+        """A relative reference resolved against the script's own URI."""
+        found = self.resolved.get(reference)
+        if found is None:
+            if self.uri is None:
+                raise MalformedURI(
+                    f"{reference!r} is a relative URI, and this script has no URI of its "
+                    "own to resolve it against (it was given as text or a literal, not "
+                    "sourced from a URI); write an absolute URI such as file:" + reference
+                )
+            found = self.resolved[reference] = resolve(self.uri, reference)
+        return found
+
+    def deferred(
+        self, node: Instr, arguments: dict[str, Any] | None
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The instruction's URI and arguments with relative references resolved and
+        XPointer arguments selected (passed by value)."""
+        references: dict[str, str] = {}
+        for name, reference, pointer in node.deferred:
+            if is_relative(reference):
+                reference = self.absolute(reference)
+            if pointer is None:
+                references[name] = reference
+                continue
+            document = self.ctx.source(reference, ET.Element)
+            selected = pointer.select(document)
+            if not selected:
+                raise ResourceNotFound(f"#{pointer.text} selects nothing", uri=reference)
+            if arguments is None:
+                arguments = {}
+            arguments[name] = Value(xmltext.copy(selected[0]))
+        return extend(node.uri, references), arguments
+
+    def current(self, target: str, pointer: XPointer) -> ET.Element:
+        """The target's current XML value, checked to hold what ``pointer`` selects."""
+        current = self.ctx.source(target, ET.Element)
+        if not pointer.select(current):
+            raise ResourceNotFound(
+                f"#{pointer.text} selects nothing in the target's value", uri=target
+            )
+        return current
+
+    def element(self, value: Any, what: str) -> ET.Element:
+        if isinstance(value, ET.Element):
+            return value
+        return self.ctx.kernel.transreptors.convert(value, ET.Element)
 
 
 def _deep() -> bool:

@@ -19,6 +19,7 @@ from ..errors import (
     UnsupportedRepresentation,
 )
 from ..request import Request, Response
+from ..xmltext import serialize
 
 
 class FileScheme:
@@ -117,7 +118,7 @@ def encode(value: Any, uri: str) -> bytes:
     if isinstance(value, str):
         return value.encode()
     if isinstance(value, ET.Element):
-        return ET.tostring(value, encoding="unicode").encode()
+        return serialize(value).encode()
     raise UnsupportedRepresentation(
         f"file: stores str, bytes or XML, not {type(value).__name__}", uri=uri
     )
