@@ -35,7 +35,11 @@ def dpml(request: Request, ctx: Context) -> Response:
             "active:dpml needs an 'operand': the script's URI, or the script as literal XML"
         )
     program = compile(_script_text(ctx.source("arg:operand")))
-    params = {name: Param(ctx=ctx, uri="arg:" + name) for name in arguments if name != "operand"}
+    params = {
+        name: Param(ctx=ctx, uri="arg:" + name, origin=reference)
+        for name, reference in arguments.items()
+        if name != "operand"
+    }
     operand = arguments["operand"]
     uri = None if operand.partition(":")[0] in _UNLOCATED else operand
     value, mime = execute(program.body, ctx, params, uri=uri)

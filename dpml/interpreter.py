@@ -49,12 +49,16 @@ _current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dpml_run
 
 
 class Param:
-    """A ``this:param:NAME``: a value, or a reference answered by another context."""
+    """A ``this:param:NAME``: a value, or a reference answered by another context.
+    ``origin`` is the URI the caller gave (META ``this:param:NAME`` shows it)."""
 
-    __slots__ = ("value", "ctx", "uri")
+    __slots__ = ("value", "ctx", "uri", "origin")
 
-    def __init__(self, value: Any = None, ctx: Context | None = None, uri: str = "") -> None:
+    def __init__(
+        self, value: Any = None, ctx: Context | None = None, uri: str = "", origin: str = ""
+    ) -> None:
         self.value, self.ctx, self.uri = value, ctx, uri
+        self.origin = origin or uri
 
 
 class _Budget:
@@ -405,6 +409,16 @@ class _ThisSpace:
             found = self._param(request)
             return bool(found.representation if type(found) is Response else found)
         return getattr(self.run, self._field(request)) is not _UNSET
+
+    def meta(self, request: Request, ctx: Context) -> dict[str, Any]:
+        """``{"scheme": "this", "uri": URI}``: for ``this:param:NAME`` passed by
+        reference, the URI it was given (what NetKernel's ``toURI`` answers), else None."""
+        uri: str | None = None
+        if request.uri.startswith("this:param:"):
+            param = self.run.params.get(request.uri[11:])
+            if param is not None and param.ctx is not None and not param.origin.startswith("pbv:"):
+                uri = param.origin
+        return {"scheme": "this", "uri": uri}
 
     def delete(self, request: Request, ctx: Context) -> bool:
         if request.uri.startswith("this:param:"):
