@@ -22,6 +22,7 @@ def first_python_block(heading: str) -> str:
         "## `chan:` — session channels",
         "## chan: between processes (TCP)",
         "## DPML: scripts",
+        "## Coming from NetKernel",
     ],
 )
 def test_section_example_runs(heading, monkeypatch, capsys):
@@ -36,3 +37,13 @@ def test_dpml_example_prints_what_it_says(monkeypatch, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[:3] == ["Ada", "hello", "World"]
     assert lines[3].startswith("2 3 unknown control element <sequence>")
+
+
+def test_netkernel_example_prints_what_it_says(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    exec(compile(first_python_block("## Coming from NetKernel"), "README NK", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "application/xhtml+xml",
+        '<p xmlns="http://www.w3.org/1999/xhtml" id="summary">3 orders, 56.25 EUR</p>',
+    ]
