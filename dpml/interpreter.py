@@ -16,6 +16,7 @@ import contextvars
 import re
 import sys
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from types import FrameType
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -46,6 +47,7 @@ SOURCE = Verb.SOURCE
 _UNSET: Any = object()
 _BOOLEAN_TEXT = re.compile(r"\s*<b>\s*([tf])\s*</b>\s*")
 _current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dpml_run", default=None)
+_resolve = lru_cache(maxsize=4096)(resolve)  # a script resolves the same references each run
 
 
 class Param:
@@ -260,7 +262,7 @@ class _Run:
                     "own to resolve it against (it was given as text or a literal, not "
                     "sourced from a URI); write an absolute URI such as file:" + reference
                 )
-            found = self.resolved[reference] = resolve(self.uri, reference)
+            found = self.resolved[reference] = _resolve(self.uri, reference)
         return found
 
     def deferred(

@@ -51,8 +51,10 @@ def _compiled(key: bytes, stylesheet: etree._ElementTree, xml_params: frozenset[
         return found
     if xml_params:
         stylesheet = _with_document_params(stylesheet, xml_params)
-    try:
-        compiled = etree.XSLT(stylesheet, access_control=_ACCESS, extensions=_EXTENSIONS)
+    try:  # the extension only where it is needed: it costs every transform a little
+        compiled = etree.XSLT(
+            stylesheet, access_control=_ACCESS, extensions=_EXTENSIONS if xml_params else None
+        )
     except etree.XSLTParseError as e:
         raise StylesheetError("xslt", f"the stylesheet does not compile: {_reason(e)}") from None
     cache[(key, xml_params)] = compiled
