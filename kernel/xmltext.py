@@ -38,12 +38,17 @@ class XMLTextError(ValueError):
 
 
 class _Builder(ET.TreeBuilder):
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise XMLTextError("a DTD (<!DOCTYPE …>) is not allowed in XML here")
+
+
+class _NamespaceBuilder(_Builder):
+    """Also remembers where each prefix was declared (a Python call per element, so only
+    for text that declares any)."""
+
     def __init__(self) -> None:
         super().__init__()
         self._pending: list[tuple[str, str]] | None = None
-
-    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
-        raise XMLTextError("a DTD (<!DOCTYPE …>) is not allowed in XML here")
 
     def start_ns(self, prefix: str, uri: str) -> None:
         if self._pending is None:
@@ -61,7 +66,8 @@ class _Builder(ET.TreeBuilder):
 def parse(text: str | bytes) -> ET.Element:
     """The root element of ``text``; :class:`XMLTextError` if it is not well-formed XML,
     or declares a DTD."""
-    parser = ET.XMLParser(target=_Builder())
+    declares = ("xmlns" if isinstance(text, str) else b"xmlns") in text  # type: ignore[operator]
+    parser = ET.XMLParser(target=_NamespaceBuilder() if declares else _Builder())
     try:
         parser.feed(text)
         root: ET.Element = parser.close()

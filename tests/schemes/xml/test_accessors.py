@@ -243,3 +243,27 @@ def test_bad_stylesheet_and_expression_in_a_script_are_located(xk, tmp_path):
     with pytest.raises(dpml.DPMLException) as caught:
         dpml.run(script, xk.context())
     assert (caught.value.id, caught.value.line, caught.value.column) == ("XPathError", 3, 5)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '<!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><r>&b;</r>',
+        '<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>',
+    ],
+)
+def test_a_document_with_a_dtd_in_a_script_is_located_and_changes_nothing(xk, tmp_path, document):
+    (tmp_path / "in.xml").write_text(document)
+    script = (
+        "<idoc>\n"
+        "  <instr><type>xslt</type><operand>in.xml</operand>"
+        f'<operator><xsl:stylesheet xmlns:xsl="{XSL}" version="1.0">'
+        '<xsl:template match="/"><r/></xsl:template></xsl:stylesheet></operator>'
+        "<target>out.xml</target></instr>\n"
+        "</idoc>"
+    )
+    with pytest.raises(dpml.DPMLException) as caught:
+        dpml.run(script, xk.context(), uri="file:s.idoc")
+    assert (caught.value.id, caught.value.line, caught.value.column) == ("XMLDocumentError", 2, 3)
+    assert "DTD" in caught.value.message
+    assert not (tmp_path / "out.xml").exists()
