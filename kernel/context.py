@@ -202,7 +202,9 @@ class Context:
         spelling. A local space (a layer: ``var:``, ``arg:``) gets them as they are;
         arguments passed by value stay arguments, and only ``active:`` takes them."""
         uri = request.uri
-        scheme = uri.partition(":")[0] if isinstance(uri, str) else ""
+        if not isinstance(uri, str):
+            return request  # _resolve says what is wrong with it
+        scheme = uri.partition(":")[0]
         for layer in self._layers:
             if scheme in layer:
                 return request
