@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable, Sequence
 from xml.etree import ElementTree as ET
 
-from kernel import xmltext
 from kernel.errors import MalformedURI
 from kernel.uri import extend, is_relative, split
 
@@ -26,6 +25,7 @@ from .ast import (
     While,
 )
 from .errors import DPMLSyntaxError
+from .literals import Literals
 from .parser import Node, Text, parse
 from .xpointer import XPointer, split_fragment
 
@@ -35,7 +35,6 @@ _STATEMENTS = ("instr", "seq", "if", "choose", "while")
 _IN_BLOCK = "<instr>, <seq>, <if>, <choose>, <while>, <exception> or <comment>"
 _NAME = re.compile(r"[^\W\d][\w.\-]*\Z")
 _RELATIVE = re.compile(r'[^\s<>"{}|\\^`]*\Z')  # what a relative reference may hold
-_XML_NS = "http://www.w3.org/XML/1998/namespace"
 _TARGETS = {
     "this:response": TARGET_RESPONSE,
     "this:cond": TARGET_COND,
@@ -47,7 +46,7 @@ def compile_body(text: str) -> Block:
     """Parse and check ``text``; the program's top block (the explicit or implicit idoc)."""
     nodes = parse(text)
     compiler = _Compiler(text)
-    compiler.bind(nodes, {})
+    compiler.literals.bind(nodes, {})
     return compiler.document(nodes)
 
 
@@ -59,7 +58,7 @@ def _local(tag: str) -> str:
 class _Compiler:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.scopes: dict[int, dict[str, str]] = {}  # id(node) -> the prefixes in scope
+        self.literals = Literals(self.fail)
         self.statements: dict[str, Callable[[Node], Step]] = {
             "instr": self.instr,
             "seq": self.block,
@@ -76,21 +75,6 @@ class _Compiler:
         else:
             line, column = where
         return DPMLSyntaxError(reason, line, column, self.text)
-
-    def bind(self, nodes: Sequence[Node | Text], inherited: dict[str, str]) -> None:
-        """Record the namespace prefixes in scope at every element (XML's rules: a
-        declaration holds for the element and everything inside it)."""
-        for node in nodes:
-            if type(node) is not Node:
-                continue
-            scope = inherited
-            for name, value in node.attrs.items():
-                if name == "xmlns" or name.startswith("xmlns:"):
-                    if scope is inherited:
-                        scope = dict(inherited)
-                    scope[name[6:]] = value
-            self.scopes[id(node)] = scope
-            self.bind(node.children, scope)
 
     # -- structure ------------------------------------------------------------------
 
@@ -357,7 +341,7 @@ class _Compiler:
                 f"<{node.tag}> holds more than one element: a literal XML value has a single root",
                 elements[1],
             )
-        return self.literal(elements[0])
+        return self.literals.literal(elements[0])
 
     def uri(self, node: Node, text: str) -> str:
         if not text:
@@ -385,55 +369,3 @@ class _Compiler:
         for name in node.attrs:
             if name != "xmlns" and not name.startswith("xmlns:"):
                 raise self.fail(f"<{node.tag}> takes no attributes (found {name}=...)", node)
-
-    # -- literal XML ------------------------------------------------------------------
-
-    def literal(self, node: Node) -> ET.Element:
-        """A literal XML argument as an element with Clark names; its root declares every
-        prefix in scope, its descendants those they declare, so it serialises back with
-        the prefixes the script wrote (an XSLT ``match="h:p"`` keeps working)."""
-        element = self.element(node)
-        declared = xmltext.declarations(element)
-        for prefix, uri in self.scopes[id(node)].items():
-            if prefix not in declared:
-                xmltext.declare(element, prefix, uri)
-        return element
-
-    def element(self, node: Node) -> ET.Element:
-        scope = self.scopes[id(node)]
-        attrs = {}
-        for name, value in node.attrs.items():
-            if name != "xmlns" and not name.startswith("xmlns:"):
-                attrs[self.qualify(node, name, scope, True)] = value
-        element = ET.Element(self.qualify(node, node.tag, scope, False), attrs)
-        for name, value in node.attrs.items():
-            if name == "xmlns" or name.startswith("xmlns:"):
-                xmltext.declare(element, name[6:], value)
-        last: ET.Element | None = None
-        for child in node.children:
-            if isinstance(child, Text):
-                if last is None:
-                    element.text = (element.text or "") + child.value
-                else:
-                    last.tail = (last.tail or "") + child.value
-            else:
-                last = self.element(child)
-                element.append(last)
-        return element
-
-    def qualify(self, node: Node, name: str, scope: dict[str, str], attribute: bool) -> str:
-        """``p:local`` -> ``{uri}local`` by the prefixes in scope (XML Namespaces 1.0)."""
-        prefix, colon, local = name.partition(":")
-        if not colon:
-            default = scope.get("", "")
-            return f"{{{default}}}{name}" if default and not attribute else name
-        if prefix == "xml":
-            return f"{{{_XML_NS}}}{local}"
-        uri = scope.get(prefix)
-        if not uri:
-            raise self.fail(
-                f"the prefix {prefix!r} of <{node.tag}> is not declared: add "
-                f'xmlns:{prefix}="..." to this element or one that contains it',
-                node,
-            )
-        return f"{{{uri}}}{local}"

@@ -21,8 +21,8 @@ from types import FrameType
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from kernel import Context, KernelError, Request, Response, Value, Verb, xmltext
-from kernel.errors import MalformedURI, ResourceNotFound, Thrown, VerbNotSupported
+from kernel import Context, KernelError, Request, Value, Verb, xmltext
+from kernel.errors import MalformedURI, ResourceNotFound, Thrown
 from kernel.uri import extend, is_relative, resolve
 
 from .ast import (
@@ -37,6 +37,8 @@ from .ast import (
     While,
 )
 from .errors import DepthLimitExceeded, DPMLException, DPMLLimitExceeded, StepLimitExceeded
+from .spaces import UNSET as _UNSET
+from .spaces import Param, ThisSpace, VarSpace
 from .xpointer import XPointer
 
 __all__ = ["execute", "Param", "DEFAULT_MAX_STEPS", "DEFAULT_MAX_DEPTH"]
@@ -44,23 +46,9 @@ __all__ = ["execute", "Param", "DEFAULT_MAX_STEPS", "DEFAULT_MAX_DEPTH"]
 DEFAULT_MAX_STEPS = 1_000_000
 DEFAULT_MAX_DEPTH = 32
 SOURCE = Verb.SOURCE
-_UNSET: Any = object()
 _BOOLEAN_TEXT = re.compile(r"\s*<b>\s*([tf])\s*</b>\s*")
 _current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dpml_run", default=None)
 _resolve = lru_cache(maxsize=4096)(resolve)  # a script resolves the same references each run
-
-
-class Param:
-    """A ``this:param:NAME``: a value, or a reference answered by another context.
-    ``origin`` is the URI the caller gave (META ``this:param:NAME`` shows it)."""
-
-    __slots__ = ("value", "ctx", "uri", "origin")
-
-    def __init__(
-        self, value: Any = None, ctx: Context | None = None, uri: str = "", origin: str = ""
-    ) -> None:
-        self.value, self.ctx, self.uri = value, ctx, uri
-        self.origin = origin or uri
 
 
 class _Budget:
@@ -125,7 +113,7 @@ class _Run:
         self.depth = depth
         self.position = (0, 0)
         self.principal = ctx.principal
-        self.ctx = ctx.layered({"var": _VarSpace(self), "this": _ThisSpace(self)})
+        self.ctx = ctx.layered({"var": VarSpace(self.vars), "this": ThisSpace(self)})
         self.dispatch: dict[type, Callable[[Any], None]] = {
             Block: self.block,
             If: self.if_,
@@ -321,112 +309,3 @@ def _failure(error: Exception, node: Instr) -> DPMLException:
         message = f"{type(error).__name__}: {error}"
     error_id = error.id if isinstance(error, KernelError) else type(error).__name__
     return DPMLException(error_id, message, node.line, node.column)
-
-
-# -- the local address space ------------------------------------------------------------
-
-
-class _VarSpace:
-    """``var:NAME``: the program's variables."""
-
-    def __init__(self, run: _Run) -> None:
-        self.vars = run.vars
-
-    def _name(self, request: Request) -> str:
-        name = request.uri[4:]
-        if not name:
-            raise MalformedURI("var: needs a name, e.g. var:result")
-        return name
-
-    def source(self, request: Request, ctx: Context) -> Any:
-        name = self._name(request)
-        try:
-            return self.vars[name]
-        except KeyError:
-            raise ResourceNotFound(f"variable {name!r} is not set") from None
-
-    def sink(self, request: Request, ctx: Context) -> None:
-        self.vars[self._name(request)] = request.primary
-
-    def new(self, request: Request, ctx: Context) -> str:
-        self.vars[self._name(request)] = request.primary
-        return request.uri
-
-    def exists(self, request: Request, ctx: Context) -> bool:
-        return self._name(request) in self.vars
-
-    def delete(self, request: Request, ctx: Context) -> bool:
-        return self.vars.pop(self._name(request), _UNSET) is not _UNSET
-
-
-_FIELDS = {"response": "response", "cond": "cond", "exception": "exception"}
-
-
-class _ThisSpace:
-    """``this:response``, ``this:cond``, ``this:exception`` and ``this:param:NAME``."""
-
-    def __init__(self, run: _Run) -> None:
-        self.run = run
-
-    def _field(self, request: Request) -> str:
-        name = request.uri[5:]
-        if name in _FIELDS:
-            return name
-        raise MalformedURI(
-            "this: offers this:response, this:cond, this:exception and this:param:NAME"
-        )
-
-    def _param(self, request: Request) -> Any:
-        name = request.uri[11:]
-        param = self.run.params.get(name)
-        if param is None:
-            given = ", ".join(sorted(self.run.params)) or "none"
-            if request.verb is Verb.EXISTS:
-                return False
-            raise ResourceNotFound(f"the script was given no parameter {name!r} (given: {given})")
-        if param.ctx is not None:
-            return param.ctx.request(request.replace(uri=param.uri))
-        if request.verb is SOURCE:
-            return param.value
-        if request.verb is Verb.EXISTS:
-            return True
-        raise VerbNotSupported(f"parameter {name!r} was passed by value; it can only be read")
-
-    def source(self, request: Request, ctx: Context) -> Any:
-        if request.uri.startswith("this:param:"):
-            return self._param(request)
-        value = getattr(self.run, self._field(request))
-        if value is _UNSET:
-            raise ResourceNotFound(f"{request.uri} is not set")
-        return value
-
-    def sink(self, request: Request, ctx: Context) -> None:
-        if request.uri.startswith("this:param:"):
-            self._param(request)
-            return
-        setattr(self.run, self._field(request), request.primary)
-
-    def exists(self, request: Request, ctx: Context) -> bool:
-        if request.uri.startswith("this:param:"):
-            found = self._param(request)
-            return bool(found.representation if type(found) is Response else found)
-        return getattr(self.run, self._field(request)) is not _UNSET
-
-    def meta(self, request: Request, ctx: Context) -> dict[str, Any]:
-        """``{"scheme": "this", "uri": URI}``: for ``this:param:NAME`` passed by
-        reference, the URI it was given (what NetKernel's ``toURI`` answers), else None."""
-        uri: str | None = None
-        if request.uri.startswith("this:param:"):
-            param = self.run.params.get(request.uri[11:])
-            if param is not None and param.ctx is not None and not param.origin.startswith("pbv:"):
-                uri = param.origin
-        return {"scheme": "this", "uri": uri}
-
-    def delete(self, request: Request, ctx: Context) -> bool:
-        if request.uri.startswith("this:param:"):
-            found = self._param(request)
-            return bool(found.representation if type(found) is Response else found)
-        name = self._field(request)
-        was = getattr(self.run, name) is not _UNSET
-        setattr(self.run, name, _UNSET)
-        return was
