@@ -159,3 +159,22 @@ def test_a_document_with_a_dtd_is_refused_at_the_instruction(dctx, tmp_path, mem
             dpml.run(script, dctx, uri="file:s.idoc")
         assert (caught.value.id, caught.value.line) == ("UnsupportedRepresentation", 2)
         assert "mem:out" not in memory.items
+
+
+def test_the_transreptor_and_roc_run_write_the_prefixes_back(dctx, mk, tmp_path, monkeypatch):
+    element = literal(dctx, STYLESHEET)
+    assert mk.transreptors.convert(element, str) == STYLESHEET
+    assert xmltext.serialize(mk.transreptors.convert(STYLESHEET, type(element))) == STYLESHEET
+    from click.testing import CliRunner
+
+    from kernel.cli import build_cli
+
+    script = tmp_path / "ns.idoc"
+    script.write_text(
+        "<idoc><instr><type>copy</type>"
+        f"<operand>{STYLESHEET}</operand><target>this:response</target></instr></idoc>"
+    )
+    monkeypatch.setenv("ROC_NO_PLUGINS", "1")
+    result = CliRunner().invoke(build_cli(), ["run", str(script)])
+    assert result.exit_code == 0, result.output
+    assert result.output == STYLESHEET + "\n"
