@@ -35,7 +35,10 @@ def _parser() -> etree.XMLParser:
 def document(value: Any, accessor: str, what: str) -> etree._ElementTree:
     """``value`` (an element, XML text or bytes) as an lxml document."""
     if isinstance(value, ET.Element):
-        data: str | bytes = xmltext.serialize(value)
+        try:
+            data: str | bytes = xmltext.serialize(value)
+        except TypeError as e:  # an element built in Python with a name that is no string
+            raise XMLDocumentError(accessor, f"the {what} cannot be written as XML: {e}") from None
     elif isinstance(value, str | bytes):
         data = value
     else:
