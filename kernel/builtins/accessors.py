@@ -54,6 +54,10 @@ def _issue(
             return ctx.sink(subject, primary)
         if verb is Verb.NEW:
             return ctx.new(subject, primary)
+        if verb is Verb.EXISTS:
+            return ctx.exists(subject)
+        if verb is Verb.DELETE:
+            return ctx.delete(subject)
     sub = Request(verb, subject, primary, extra or None)
     if verb is Verb.SOURCE:
         sub = sub.replace(rtype=request.rtype)
