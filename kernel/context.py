@@ -231,7 +231,8 @@ class Context:
         except MalformedURI as e:
             e.verb = request.verb
             raise
-        return request._replace(uri=uri, arguments=values)
+        verb, _, primary, _, rtype, principal = request
+        return _new(Request, (verb, uri, primary, values, rtype, principal))
 
     def _resolve(self, uri: str, verb: Verb) -> Any:
         try:
