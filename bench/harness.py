@@ -107,9 +107,15 @@ def format_time(seconds: float) -> str:
 def report(name: str, results: list[Result]) -> str:
     base = results[0].median
     width = max(len(r.label) for r in results)
-    lines = [f"== {name}", f"  {'case':<{width}}  {'median/op':>11}  {'ratio':>8}"]
+    best = min(results[0].samples, default=base)
+    head = f"  {'case':<{width}}  {'median/op':>11}  {'ratio':>8}  {'best/op':>11}  {'ratio':>8}"
+    lines = [f"== {name}", head]
     for r in results:
-        lines.append(f"  {r.label:<{width}}  {format_time(r.median)}  {r.median / base:7.2f}x")
+        low = min(r.samples, default=r.median)
+        lines.append(
+            f"  {r.label:<{width}}  {format_time(r.median)}  {r.median / base:7.2f}x"
+            f"  {format_time(low)}  {low / best:7.2f}x"
+        )
     derive = DERIVED.get(name)
     if derive is not None:
         lines += ["  " + line for line in derive({r.label: r.median for r in results})]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from kernel import Context, Request, Response
+from kernel import Context, Request, Response, xmltext
 from kernel.errors import MalformedURI, ResourceNotFound, UnsupportedRepresentation
 from kernel.uri import escape
 
@@ -19,23 +19,36 @@ from .program import compile
 __all__ = ["dpml", "build_session_resource_uri", "ACCESSORS"]
 
 
+# Scripts found in these spaces have no location of their own: relative URIs in them
+# cannot be resolved (a script passed by value has none either).
+_UNLOCATED = frozenset({"var", "this", "arg", "pbv", "data", "active", "curi"})
+
+
 def dpml(request: Request, ctx: Context) -> Response:
     """Run the script given as ``operand`` (a URI to its source text, or the script as
     literal XML); every other argument becomes ``this:param:NAME``, by value or by
-    reference as it was passed."""
+    reference as it was passed. The operand's URI is the script's current working URI,
+    unless it names no place (README "Coming from NetKernel")."""
     arguments = request.arguments or {}
     if "operand" not in arguments:
         raise ResourceNotFound(
             "active:dpml needs an 'operand': the script's URI, or the script as literal XML"
         )
     program = compile(_script_text(ctx.source("arg:operand")))
-    params = {name: Param(ctx=ctx, uri="arg:" + name) for name in arguments if name != "operand"}
-    return Response(execute(program.body, ctx, params), cacheable=False)
+    params = {
+        name: Param(ctx=ctx, uri="arg:" + name, origin=reference)
+        for name, reference in arguments.items()
+        if name != "operand"
+    }
+    operand = arguments["operand"]
+    uri = None if operand.partition(":")[0] in _UNLOCATED else operand
+    value, mime = execute(program.body, ctx, params, uri=uri)
+    return Response(value, mime=mime, cacheable=False)
 
 
 def _script_text(script: Any) -> str | bytes:
     if isinstance(script, ET.Element):
-        return ET.tostring(script, encoding="unicode")
+        return xmltext.serialize(script)
     if isinstance(script, str | bytes):
         return script
     raise UnsupportedRepresentation(

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
+from .xpointer import XPointer
+
 __all__ = [
     "Instr",
     "Block",
@@ -31,8 +33,11 @@ TARGET_URI, TARGET_VAR, TARGET_RESPONSE, TARGET_COND, TARGET_EXCEPTION = range(5
 
 @dataclass(frozen=True, slots=True)
 class Instr:
-    """SOURCE ``active:{type}`` with ``references`` (name -> URI) and ``literals``
-    (name -> XML passed by value); the result goes to ``target`` (None discards it)."""
+    """SOURCE ``uri`` (``active:{type}`` with the absolute ``references`` already in it)
+    with ``literals`` (name -> XML passed by value) and the ``deferred`` references that
+    need the run: relative ones (resolved against the script's URI) and XPointer ones
+    (``(name, URI, pointer)``). The result goes to ``target`` (None discards it); a
+    relative target is resolved first, and a ``target_pointer`` replaces part of it."""
 
     type: str
     uri: str
@@ -43,6 +48,9 @@ class Instr:
     target_name: str
     line: int
     column: int
+    deferred: tuple[tuple[str, str, XPointer | None], ...] = ()
+    target_relative: bool = False
+    target_pointer: XPointer | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ reads the script from stdin.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import quote
 
 import click
 
@@ -38,6 +40,14 @@ MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed 
     metavar="NAME=VALUE",
     help="A parameter, read in the script as this:param:NAME (repeatable).",
 )
+@click.option(
+    "--arg",
+    "args",
+    multiple=True,
+    metavar="NAME=URI",
+    help="An argument by reference: this:param:NAME sources URI (repeatable; a relative "
+    "URI resolves against the script's).",
+)
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.option("--store", metavar="URL", help="Session store (SQLAlchemy URL).")
 @click.option("--user", metavar="NAME", help="Run the script as this principal.")
@@ -52,6 +62,7 @@ MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed 
 def run_command(
     script: str,
     params: tuple[str, ...],
+    args: tuple[str, ...],
     config: str | None,
     store: str | None,
     user: str | None,
@@ -59,7 +70,10 @@ def run_command(
     max_steps: int,
 ) -> None:
     """Run the DPML SCRIPT (- for stdin) and print its response."""
-    given = _params(params)
+    given = _params(params, "--param")
+    references = _params(args, "--arg")
+    for name in given.keys() & references.keys():
+        raise click.BadParameter(f"{name!r} is given by --param and by --arg", param_hint="--arg")
     try:
         if script == "-":
             source = sys.stdin.buffer.read(MAX_SCRIPT + 1)
@@ -87,8 +101,11 @@ def run_command(
         ctx = kernel.context(user)
         if tracer is not None:
             ctx = tracer.attach(ctx)
+        uri = None if script == "-" else script_uri(script, kernel.config["file"]["root"])
         try:
-            result = program.run(ctx, params=given, max_steps=max_steps)
+            result = program.run(
+                ctx, params=given, max_steps=max_steps, uri=uri, arguments=references
+            )
         except DPMLException as e:
             _fail(f"{script}:{e.line}:{e.column}: {e.id}: {e.message}", tracer, e)
         except DPMLLimitExceeded as e:
@@ -100,12 +117,23 @@ def run_command(
     echo_value(result)
 
 
-def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+def script_uri(path: str, root: str) -> str:
+    """The script's own URI: ``file:`` relative to ``file.root`` when it lies inside it,
+    else its absolute path (which ``file:`` then refuses to read around)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    inside = os.path.relpath(real, top)
+    if inside != os.pardir and not inside.startswith(os.pardir + os.sep):
+        real = inside
+    return "file:" + quote(real.replace(os.sep, "/"), safe="/")
+
+
+def _params(pairs: tuple[str, ...], option: str) -> dict[str, str]:
     given: dict[str, str] = {}
+    what = "NAME=URI" if option == "--arg" else "NAME=VALUE"
     for pair in pairs:
         name, eq, value = pair.partition("=")
-        if not eq or not name:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
+        if not eq or not name or (option == "--arg" and not value):
+            raise click.BadParameter(f"{pair!r} is not {what}", param_hint=option)
         given[name] = value
     return given
 

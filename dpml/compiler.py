@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from xml.etree import ElementTree as ET
 
 from kernel.errors import MalformedURI
-from kernel.uri import split
+from kernel.uri import extend, is_relative, split
 
 from .ast import (
     TARGET_COND,
@@ -25,13 +25,16 @@ from .ast import (
     While,
 )
 from .errors import DPMLSyntaxError
+from .literals import Literals
 from .parser import Node, Text, parse
+from .xpointer import XPointer, split_fragment
 
 __all__ = ["compile_body"]
 
 _STATEMENTS = ("instr", "seq", "if", "choose", "while")
 _IN_BLOCK = "<instr>, <seq>, <if>, <choose>, <while>, <exception> or <comment>"
 _NAME = re.compile(r"[^\W\d][\w.\-]*\Z")
+_RELATIVE = re.compile(r'[^\s<>"{}|\\^`]*\Z')  # what a relative reference may hold
 _TARGETS = {
     "this:response": TARGET_RESPONSE,
     "this:cond": TARGET_COND,
@@ -41,7 +44,10 @@ _TARGETS = {
 
 def compile_body(text: str) -> Block:
     """Parse and check ``text``; the program's top block (the explicit or implicit idoc)."""
-    return _Compiler(text).document(parse(text))
+    nodes = parse(text)
+    compiler = _Compiler(text)
+    compiler.literals.bind(nodes, {})
+    return compiler.document(nodes)
 
 
 def _local(tag: str) -> str:
@@ -52,6 +58,7 @@ def _local(tag: str) -> str:
 class _Compiler:
     def __init__(self, text: str) -> None:
         self.text = text
+        self.literals = Literals(self.fail)
         self.statements: dict[str, Callable[[Node], Step]] = {
             "instr": self.instr,
             "seq": self.block,
@@ -225,6 +232,8 @@ class _Compiler:
         target: str | None = None
         references: dict[str, str] = {}
         literals: dict[str, ET.Element] = {}
+        deferred: list[tuple[str, str, XPointer | None]] = []
+        target_node: Node | None = None
         for child in node.children:
             if isinstance(child, Text):
                 if child.value.strip():
@@ -245,7 +254,7 @@ class _Compiler:
                         f"<type> must name an accessor, such as copy; got {kind!r}", child
                     )
             elif name == "target":
-                target = self.uri(child, self.text_of(child))
+                target, target_node = self.uri(child, self.text_of(child)), child
             else:
                 if not _NAME.match(name):
                     raise self.fail(
@@ -253,11 +262,15 @@ class _Compiler:
                         "such as <operand>",
                         child,
                     )
-                if name in references or name in literals:
+                if name in references or name in literals or any(d[0] == name for d in deferred):
                     raise self.fail(f"<instr> has a second <{name}> argument", child)
                 value = self.argument(child)
                 if isinstance(value, str):
-                    references[name] = value
+                    base, pointer = self.pointer(child, value)
+                    if pointer is None and not is_relative(base):
+                        references[name] = value
+                    else:
+                        deferred.append((name, base, pointer))
                 else:
                     literals[name] = value
         if kind is None:
@@ -265,14 +278,20 @@ class _Compiler:
                 "<instr> has no <type>: name the accessor to call, e.g. <type>copy</type>", node
             )
         target_kind, target_name = TARGET_URI, ""
-        if target is not None:
-            if target.startswith("var:"):
-                target_kind, target_name = TARGET_VAR, target[4:]
-            else:
-                target_kind = _TARGETS.get(target, TARGET_URI)
+        target_pointer: XPointer | None = None
+        target_relative = False
+        if target is not None and target_node is not None:
+            target, target_pointer = self.pointer(target_node, target)
+            target_relative = is_relative(target)
+        if target is None or target_pointer is not None or target_relative:
+            pass
+        elif target.startswith("var:"):
+            target_kind, target_name = TARGET_VAR, target[4:]
+        else:
+            target_kind = _TARGETS.get(target, TARGET_URI)
         return Instr(
             kind,
-            "active:" + kind,
+            extend("active:" + kind, references),
             references,
             tuple(literals.items()),
             target,
@@ -280,7 +299,20 @@ class _Compiler:
             target_name,
             node.line,
             node.column,
+            tuple(deferred),
+            target_relative,
+            target_pointer,
         )
+
+    def pointer(self, node: Node, uri: str) -> tuple[str, XPointer | None]:
+        """Split an XPointer fragment off ``uri``, checked here rather than at run time."""
+        base, fragment = split_fragment(uri)
+        if fragment is None:
+            return uri, None
+        try:
+            return base, XPointer(fragment)
+        except ValueError as e:
+            raise self.fail(f"<{node.tag}>: {e}", node) from None
 
     def text_of(self, node: Node) -> str:
         """The text content of ``<type>``/``<target>``; elements inside are an error."""
@@ -309,21 +341,26 @@ class _Compiler:
                 f"<{node.tag}> holds more than one element: a literal XML value has a single root",
                 elements[1],
             )
-        return _element(elements[0])
+        return self.literals.literal(elements[0])
 
     def uri(self, node: Node, text: str) -> str:
         if not text:
             raise self.fail(
                 f"<{node.tag}> is empty: give a URI, or an XML element to pass by value", node
             )
+        if is_relative(text):
+            if not _RELATIVE.match(split_fragment(text)[0]):
+                raise self.fail(
+                    f"<{node.tag}> holds {text!r}, which is not a URI "
+                    "(scheme:body, e.g. var:x or data:,hello, or a relative reference "
+                    "such as data.xml, without spaces)",
+                    node,
+                )
+            return text
         try:
             split(text)
-        except MalformedURI:
-            raise self.fail(
-                f"<{node.tag}> holds {text!r}, which is not a URI "
-                "(scheme:body, e.g. var:x or data:,hello)",
-                node,
-            ) from None
+        except MalformedURI:  # pragma: no cover - is_relative has caught what split refuses
+            raise self.fail(f"<{node.tag}> holds {text!r}, which is not a URI", node) from None
         if text.startswith("var:") and len(text) == 4:
             raise self.fail("var: needs a name, e.g. var:result", node)
         return text
@@ -332,19 +369,3 @@ class _Compiler:
         for name in node.attrs:
             if name != "xmlns" and not name.startswith("xmlns:"):
                 raise self.fail(f"<{node.tag}> takes no attributes (found {name}=...)", node)
-
-
-def _element(node: Node) -> ET.Element:
-    """A literal XML argument as an ElementTree element (comments dropped)."""
-    element = ET.Element(node.tag, node.attrs)
-    last: ET.Element | None = None
-    for child in node.children:
-        if isinstance(child, Text):
-            if last is None:
-                element.text = (element.text or "") + child.value
-            else:
-                last.tail = (last.tail or "") + child.value
-        else:
-            last = _element(child)
-            element.append(last)
-    return element

@@ -16,13 +16,14 @@ import contextvars
 import re
 import sys
 from collections.abc import Callable, Mapping
-from copy import deepcopy
+from functools import lru_cache
 from types import FrameType
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from kernel import Context, KernelError, Request, Response, Value, Verb
-from kernel.errors import MalformedURI, ResourceNotFound, Thrown, VerbNotSupported
+from kernel import Context, KernelError, Request, Value, Verb, xmltext
+from kernel.errors import MalformedURI, ResourceNotFound, Thrown
+from kernel.uri import extend, is_relative, resolve
 
 from .ast import (
     TARGET_COND,
@@ -37,22 +38,16 @@ from .ast import (
 )
 from .errors import DepthLimitExceeded, DPMLException, DPMLLimitExceeded, StepLimitExceeded
 from .limits import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS
+from .spaces import UNSET as _UNSET
+from .spaces import Param, ThisSpace, VarSpace
+from .xpointer import XPointer
 
 __all__ = ["execute", "Param", "DEFAULT_MAX_STEPS", "DEFAULT_MAX_DEPTH"]
 
 SOURCE = Verb.SOURCE
-_UNSET: Any = object()
 _BOOLEAN_TEXT = re.compile(r"\s*<b>\s*([tf])\s*</b>\s*")
 _current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("dpml_run", default=None)
-
-
-class Param:
-    """A ``this:param:NAME``: a value, or a reference answered by another context."""
-
-    __slots__ = ("value", "ctx", "uri")
-
-    def __init__(self, value: Any = None, ctx: Context | None = None, uri: str = "") -> None:
-        self.value, self.ctx, self.uri = value, ctx, uri
+_resolve = lru_cache(maxsize=4096)(resolve)  # a script resolves the same references each run
 
 
 class _Budget:
@@ -68,8 +63,10 @@ def execute(
     params: Mapping[str, Param],
     max_steps: int = DEFAULT_MAX_STEPS,
     max_depth: int = DEFAULT_MAX_DEPTH,
-) -> Any:
-    """Run ``body``; the value of ``this:response`` (None if the script set none)."""
+    uri: str | None = None,
+) -> tuple[Any, str | None]:
+    """Run ``body``; the value of ``this:response`` (None if the script set none) and its
+    mime type. ``uri`` is the script's own URI: relative URIs in it resolve against it."""
     parent = _current.get()
     if parent is None:
         budget, depth = _Budget(max_steps, max_depth), 0
@@ -83,23 +80,31 @@ def execute(
                 line,
                 column,
             )
-    run = _Run(ctx, params, budget, depth)
+    run = _Run(ctx, params, budget, depth, uri)
     token = _current.set(run)
     try:
         run.block(body)
     finally:
         _current.reset(token)
-    return None if run.response is _UNSET else run.response
+    return (None if run.response is _UNSET else run.response), run.mime
 
 
 class _Run:
     """The state of one program run, and the tree walk."""
 
     def __init__(
-        self, ctx: Context, params: Mapping[str, Param], budget: _Budget, depth: int
+        self,
+        ctx: Context,
+        params: Mapping[str, Param],
+        budget: _Budget,
+        depth: int,
+        uri: str | None = None,
     ) -> None:
         self.vars: dict[str, Any] = {}
         self.response: Any = _UNSET
+        self.mime: str | None = None
+        self.uri = uri
+        self.resolved: dict[str, str] = {}
         self.cond: Any = _UNSET
         self.exception: Any = _UNSET
         self.params = dict(params)
@@ -107,7 +112,7 @@ class _Run:
         self.depth = depth
         self.position = (0, 0)
         self.principal = ctx.principal
-        self.ctx = ctx.layered({"var": _VarSpace(self), "this": _ThisSpace(self)})
+        self.ctx = ctx.layered({"var": VarSpace(self.vars), "this": ThisSpace(self)})
         self.dispatch: dict[type, Callable[[Any], None]] = {
             Block: self.block,
             If: self.if_,
@@ -190,24 +195,34 @@ class _Run:
                 node.line,
                 node.column,
             )
-        arguments: dict[str, Any] = dict(node.references)
-        for name, element in node.literals:
-            arguments[name] = Value(deepcopy(element))
         try:
-            value = self.ctx.request(
-                Request(SOURCE, node.uri, None, arguments, None, self.principal)
-            ).representation
+            uri = node.uri
+            arguments: dict[str, Any] | None = None
+            if node.literals:
+                arguments = {name: Value(xmltext.copy(e)) for name, e in node.literals}
+            if node.deferred:
+                uri, arguments = self.deferred(node, arguments)
+            target = node.target
+            if node.target_relative:
+                target = self.absolute(target)  # type: ignore[arg-type]
+            pointer = node.target_pointer
+            if pointer is not None:  # before the request: a bad target changes nothing
+                current = self.current(target, pointer)  # type: ignore[arg-type]
+            response = self.ctx.request(Request(SOURCE, uri, None, arguments, None, self.principal))
+            value = response.representation
             kind = node.target_kind
             if kind == TARGET_VAR:
                 self.vars[node.target_name] = value
             elif kind == TARGET_COND:
                 self.cond = value
             elif kind == TARGET_RESPONSE:
-                self.response = value
+                self.response, self.mime = value, response.mime
             elif kind == TARGET_EXCEPTION:
                 self.exception = value
-            elif node.target is not None:
-                self.ctx.sink(node.target, value)
+            elif target is not None:
+                if pointer is not None:
+                    value = pointer.replace(current, self.element(value, "the result"))
+                self.ctx.sink(target, value)
         except DPMLLimitExceeded as e:  # from a script this one called: locate it here,
             raise type(e)(e.message, node.line, node.column) from None  # in our text
         except RecursionError as e:
@@ -221,6 +236,56 @@ class _Run:
             ) from None
         except Exception as e:
             raise _failure(e, node) from e
+
+    # -- URIs -----------------------------------------------------------------------
+
+    def absolute(self, reference: str) -> str:
+        """A relative reference resolved against the script's own URI."""
+        found = self.resolved.get(reference)
+        if found is None:
+            if self.uri is None:
+                raise MalformedURI(
+                    f"{reference!r} is a relative URI, and this script has no URI of its "
+                    "own to resolve it against (it was given as text or a literal, not "
+                    "sourced from a URI); write an absolute URI such as file:" + reference
+                )
+            found = self.resolved[reference] = _resolve(self.uri, reference)
+        return found
+
+    def deferred(
+        self, node: Instr, arguments: dict[str, Any] | None
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The instruction's URI and arguments with relative references resolved and
+        XPointer arguments selected (passed by value)."""
+        references: dict[str, str] = {}
+        for name, reference, pointer in node.deferred:
+            if is_relative(reference):
+                reference = self.absolute(reference)
+            if pointer is None:
+                references[name] = reference
+                continue
+            document = self.ctx.source(reference, ET.Element)
+            selected = pointer.select(document)
+            if not selected:
+                raise ResourceNotFound(f"#{pointer.text} selects nothing", uri=reference)
+            if arguments is None:
+                arguments = {}
+            arguments[name] = Value(xmltext.copy(selected[0]))
+        return extend(node.uri, references), arguments
+
+    def current(self, target: str, pointer: XPointer) -> ET.Element:
+        """The target's current XML value, checked to hold what ``pointer`` selects."""
+        current = self.ctx.source(target, ET.Element)
+        if not pointer.select(current):
+            raise ResourceNotFound(
+                f"#{pointer.text} selects nothing in the target's value", uri=target
+            )
+        return current
+
+    def element(self, value: Any, what: str) -> ET.Element:
+        if isinstance(value, ET.Element):
+            return value
+        return self.ctx.kernel.transreptors.convert(value, ET.Element)
 
 
 def _deep() -> bool:
@@ -243,102 +308,3 @@ def _failure(error: Exception, node: Instr) -> DPMLException:
         message = str(error) or type(error).__name__
     error_id = error.id if isinstance(error, KernelError) else type(error).__name__
     return DPMLException(error_id, message, node.line, node.column)
-
-
-# -- the local address space ------------------------------------------------------------
-
-
-class _VarSpace:
-    """``var:NAME``: the program's variables."""
-
-    def __init__(self, run: _Run) -> None:
-        self.vars = run.vars
-
-    def _name(self, request: Request) -> str:
-        name = request.uri[4:]
-        if not name:
-            raise MalformedURI("var: needs a name, e.g. var:result")
-        return name
-
-    def source(self, request: Request, ctx: Context) -> Any:
-        name = self._name(request)
-        try:
-            return self.vars[name]
-        except KeyError:
-            raise ResourceNotFound(f"variable {name!r} is not set") from None
-
-    def sink(self, request: Request, ctx: Context) -> None:
-        self.vars[self._name(request)] = request.primary
-
-    def new(self, request: Request, ctx: Context) -> str:
-        self.vars[self._name(request)] = request.primary
-        return request.uri
-
-    def exists(self, request: Request, ctx: Context) -> bool:
-        return self._name(request) in self.vars
-
-    def delete(self, request: Request, ctx: Context) -> bool:
-        return self.vars.pop(self._name(request), _UNSET) is not _UNSET
-
-
-_FIELDS = {"response": "response", "cond": "cond", "exception": "exception"}
-
-
-class _ThisSpace:
-    """``this:response``, ``this:cond``, ``this:exception`` and ``this:param:NAME``."""
-
-    def __init__(self, run: _Run) -> None:
-        self.run = run
-
-    def _field(self, request: Request) -> str:
-        name = request.uri[5:]
-        if name in _FIELDS:
-            return name
-        raise MalformedURI(
-            "this: offers this:response, this:cond, this:exception and this:param:NAME"
-        )
-
-    def _param(self, request: Request) -> Any:
-        name = request.uri[11:]
-        param = self.run.params.get(name)
-        if param is None:
-            given = ", ".join(sorted(self.run.params)) or "none"
-            if request.verb is Verb.EXISTS:
-                return False
-            raise ResourceNotFound(f"the script was given no parameter {name!r} (given: {given})")
-        if param.ctx is not None:
-            return param.ctx.request(request.replace(uri=param.uri))
-        if request.verb is SOURCE:
-            return param.value
-        if request.verb is Verb.EXISTS:
-            return True
-        raise VerbNotSupported(f"parameter {name!r} was passed by value; it can only be read")
-
-    def source(self, request: Request, ctx: Context) -> Any:
-        if request.uri.startswith("this:param:"):
-            return self._param(request)
-        value = getattr(self.run, self._field(request))
-        if value is _UNSET:
-            raise ResourceNotFound(f"{request.uri} is not set")
-        return value
-
-    def sink(self, request: Request, ctx: Context) -> None:
-        if request.uri.startswith("this:param:"):
-            self._param(request)
-            return
-        setattr(self.run, self._field(request), request.primary)
-
-    def exists(self, request: Request, ctx: Context) -> bool:
-        if request.uri.startswith("this:param:"):
-            found = self._param(request)
-            return bool(found.representation if type(found) is Response else found)
-        return getattr(self.run, self._field(request)) is not _UNSET
-
-    def delete(self, request: Request, ctx: Context) -> bool:
-        if request.uri.startswith("this:param:"):
-            found = self._param(request)
-            return bool(found.representation if type(found) is Response else found)
-        name = self._field(request)
-        was = getattr(self.run, name) is not _UNSET
-        setattr(self.run, name, _UNSET)
-        return was

@@ -9,6 +9,7 @@ from typing import Any
 
 from kernel import Context, Value
 from kernel.errors import ConfigError, UnsupportedRepresentation
+from kernel.uri import is_relative, resolve
 
 from .ast import Block
 from .compiler import compile_body
@@ -32,11 +33,17 @@ class Program:
         params: Mapping[str, Any] | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
         max_depth: int = DEFAULT_MAX_DEPTH,
+        *,
+        uri: str | None = None,
+        arguments: Mapping[str, str] | None = None,
     ) -> Any:
         """Run against ``ctx``; returns ``this:response``.
 
         ``params`` become ``this:param:NAME``, passed by value (a :class:`kernel.Value`
-        is unwrapped). Raises DPMLException for an error no ``<exception>`` handled, and
+        is unwrapped); ``arguments`` become ``this:param:NAME`` by reference (NAME -> URI,
+        sourced when the script reads it). ``uri`` is the script's own URI, its current
+        working URI: relative URIs in the script (and in ``arguments``) resolve against
+        it. Raises DPMLException for an error no ``<exception>`` handled, and
         StepLimitExceeded / DepthLimitExceeded when a limit stops the script.
         """
         if not isinstance(ctx, Context):
@@ -46,11 +53,28 @@ class Program:
         for name, limit in (("max_steps", max_steps), ("max_depth", max_depth)):
             if type(limit) is not int or limit < 1:
                 raise ConfigError(f"{name} is a whole number of at least 1, not {limit!r:.40}")
+        if uri is not None and (not isinstance(uri, str) or is_relative(uri)):
+            raise ConfigError(f"a script's uri is an absolute URI (scheme:body), not {uri!r:.60}")
+        if arguments is not None and not isinstance(arguments, Mapping):
+            raise ConfigError(f"arguments is a mapping of names to URIs, not {arguments!r:.40}")
         given = {
             name: Param(value.value if isinstance(value, Value) else value)
             for name, value in (params or {}).items()
         }
-        return execute(self.body, ctx, given, max_steps, max_depth)
+        for name, reference in (arguments or {}).items():
+            if name in given:
+                raise ConfigError(f"{name!r} is given both as a param and as an argument")
+            if not isinstance(reference, str) or not reference:
+                raise ConfigError(f"argument {name!r} is a URI (a str), not {reference!r:.40}")
+            if is_relative(reference):
+                if uri is None:
+                    raise ConfigError(
+                        f"argument {name!r} is the relative URI {reference!r}, and the "
+                        "script has no uri to resolve it against"
+                    )
+                reference = resolve(uri, reference)
+            given[name] = Param(ctx=ctx, uri=reference)
+        return execute(self.body, ctx, given, max_steps, max_depth, uri)[0]
 
     def __repr__(self) -> str:
         return f"<dpml.Program {len(self.body.steps)} steps>"
@@ -125,6 +149,13 @@ class _Programs:
 _CACHE = _Programs(entries=512, budget=4 << 20, largest=256 << 10)
 
 
-def run(text: str | bytes, ctx: Context, params: Mapping[str, Any] | None = None) -> Any:
-    """Compile (or find in the cache) and run a script; returns ``this:response``."""
-    return compile(text).run(ctx, params)
+def run(
+    text: str | bytes,
+    ctx: Context,
+    params: Mapping[str, Any] | None = None,
+    *,
+    uri: str | None = None,
+) -> Any:
+    """Compile (or find in the cache) and run a script; returns ``this:response``.
+    ``uri``: the script's own URI, which its relative URIs resolve against."""
+    return compile(text).run(ctx, params, uri=uri)

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from .errors import KernelError, UnresolvedURI, VerbNotSupported
-from .request import Request, Response, Verb
-from .uri import split
+from .errors import KernelError, MalformedURI, UnresolvedURI, VerbNotSupported
+from .request import Request, Response, Value, Verb
+from .uri import extend, split
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -188,11 +188,51 @@ class Context:
         return rep
 
     def _call(self, request: Request) -> Any:
+        if request.arguments:
+            request = self._addressed(request)
         uri, verb = request.uri, request.verb
         try:
             return self._resolve(uri, verb)(request, self)
         except KernelError as e:
             raise _located(e, uri, verb) from None
+
+    def _addressed(self, request: Request) -> Request:
+        """Named arguments are part of a resource's address: ``Request(SOURCE, "s:G",
+        arguments={"key": "k"})`` is the request ``s:G+key@k``, so one resource has one
+        spelling. A local space (a layer: ``var:``, ``arg:``) gets them as they are;
+        arguments passed by value stay arguments, and only ``active:`` takes them."""
+        uri = request.uri
+        if not isinstance(uri, str):
+            return request  # _resolve says what is wrong with it
+        scheme = uri.partition(":")[0]
+        for layer in self._layers:
+            if scheme in layer:
+                return request
+        references: dict[str, str] = {}
+        values: dict[str, Any] | None = None
+        for name, argument in request.arguments.items():  # type: ignore[union-attr]
+            if type(argument) is Value:
+                if scheme != "active":
+                    raise MalformedURI(
+                        f"argument {name!r} is passed by value, which only active: "
+                        "accessors take; pass a URI instead",
+                        uri=uri,
+                        verb=request.verb,
+                    )
+                if values is None:
+                    values = {}
+                values[name] = argument
+            else:
+                references[name] = argument
+        if not references:
+            return request
+        try:
+            uri = extend(uri, references)
+        except MalformedURI as e:
+            e.verb = request.verb
+            raise
+        verb, _, primary, _, rtype, principal = request
+        return _new(Request, (verb, uri, primary, values, rtype, principal))
 
     def _resolve(self, uri: str, verb: Verb) -> Any:
         try:

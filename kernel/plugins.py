@@ -33,7 +33,13 @@ __all__ = [
 ]
 
 #: Built-in plugins, registered through the same hooks a third-party plugin uses.
-DEFAULT_PLUGINS = ("kernel.builtins", "schemes.session.plugin", "schemes.chan", "dpml.plugin")
+DEFAULT_PLUGINS = (
+    "kernel.builtins",
+    "schemes.session.plugin",
+    "schemes.chan",
+    "schemes.xml",
+    "dpml.plugin",
+)
 DISTRIBUTION = "roc-kernel"
 
 

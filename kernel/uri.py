@@ -15,7 +15,17 @@ from functools import lru_cache
 
 from .errors import MalformedURI
 
-__all__ = ["ActiveURI", "split", "parse", "build", "escape", "unescape"]
+__all__ = [
+    "ActiveURI",
+    "split",
+    "parse",
+    "build",
+    "escape",
+    "unescape",
+    "extend",
+    "resolve",
+    "is_relative",
+]
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*\Z")
 _NAME = re.compile(r"[^+@%:]+\Z")
@@ -115,3 +125,76 @@ def _parse_text(uri: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
 
 
 _parse_memo = lru_cache(maxsize=4096)(_parse_text)
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*:")
+
+
+def is_relative(text: str) -> bool:
+    """True if ``text`` has no scheme: a relative reference such as ``data.xml``."""
+    return not _ABSOLUTE.match(text)
+
+
+def resolve(base: str, reference: str) -> str:
+    """RFC 3986 reference resolution (section 5.2) on the body of ``base``.
+
+    ``resolve("file:app/page.idoc", "../x.xsl")`` is ``file:x.xsl``; an absolute
+    ``reference`` is returned as it is. Dot segments above the top are dropped, as the RFC
+    says, so a reference never climbs out of the base's space by itself.
+    """
+    if not is_relative(reference):
+        return reference
+    scheme, body = split(base)
+    body = body.partition("#")[0]
+    if reference.startswith("//"):
+        return f"{scheme}:{reference}"
+    authority = ""
+    if body.startswith("//"):
+        end = body.find("/", 2)
+        authority, body = (body, "") if end < 0 else (body[:end], body[end:])
+    path, question, query = body.partition("?")
+    if not reference or reference[0] == "#":
+        return f"{scheme}:{authority}{path}{question}{query}{reference}"
+    if reference[0] == "?":
+        return f"{scheme}:{authority}{path}{reference}"
+    cut = min((i for i in (reference.find("?"), reference.find("#")) if i >= 0), default=None)
+    ref_path, rest = (reference, "") if cut is None else (reference[:cut], reference[cut:])
+    if ref_path.startswith("/"):
+        merged = ref_path
+    elif authority and not path:
+        merged = "/" + ref_path
+    else:
+        merged = path[: path.rfind("/") + 1] + ref_path
+    return f"{scheme}:{authority}{_remove_dots(merged)}{rest}"
+
+
+def _remove_dots(path: str) -> str:
+    absolute = path.startswith("/")
+    segments = (path[1:] if absolute else path).split("/")
+    out: list[str] = []
+    last = len(segments) - 1
+    for i, segment in enumerate(segments):
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment != ".":
+            out.append(segment)
+            continue
+        if i == last:
+            out.append("")
+    return ("/" if absolute else "") + "/".join(out)
+
+
+def extend(uri: str, arguments: Mapping[str, str]) -> str:
+    """``uri`` with ``+name@value`` appended for each argument (values escaped): how a
+    request's named arguments become part of its address."""
+    parts = [uri]
+    for name, value in arguments.items():
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise MalformedURI(
+                f"invalid argument name {name!r}: names are non-empty, without '+@%:'", uri=uri
+            )
+        if not isinstance(value, str):
+            raise MalformedURI(f"argument {name!r} must be a URI (a str)", uri=uri)
+        if f"+{name}@" in uri:
+            raise MalformedURI(f"argument {name!r} is given twice", uri=uri)
+        parts.append(f"{name}@{escape(value)}")
+    return "+".join(parts)

@@ -22,6 +22,7 @@ def first_python_block(heading: str) -> str:
         "## `chan:` — session channels",
         "## chan: between processes (TCP)",
         "## DPML: scripts",
+        "## Coming from NetKernel",
     ],
 )
 def test_section_example_runs(heading, monkeypatch, capsys):
@@ -59,3 +60,13 @@ def test_cli_reference_names_every_command():
     for name in names:
         assert f"`roc {name}" in section, f"roc {name} is not in the README's CLI reference"
     assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
+
+
+def test_netkernel_example_prints_what_it_says(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    exec(compile(first_python_block("## Coming from NetKernel"), "README NK", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "application/xhtml+xml",
+        '<p xmlns="http://www.w3.org/1999/xhtml" id="summary">3 orders, 56.25 EUR</p>',
+    ]

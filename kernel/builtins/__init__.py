@@ -1,4 +1,4 @@
-"""The kernel's own plugin: ``data:``, ``file:``, ``active:``, ``curi:``, the built-in
+"""The kernel's own plugin: ``data:``, ``file:``, ``ffcpl:``, ``active:``, ``curi:``, the built-in
 accessors and transreptors, and the ``kernel`` and ``file`` config tables.
 
 It registers through the same hooks as any third-party plugin.
@@ -13,6 +13,7 @@ from ..hookspecs import hookimpl
 from .accessors import ACCESSORS
 from .active import ActiveScheme, CuriScheme
 from .data import DataScheme
+from .ffcpl import FfcplScheme
 from .file import FileScheme
 from .transreptors import TRANSREPTORS
 
@@ -35,6 +36,7 @@ def roc_schemes(kernel: Any) -> dict[str, Any]:
     return {
         "data": DataScheme(),
         "file": FileScheme(kernel.config["file"]["root"]),
+        "ffcpl": FfcplScheme(kernel.config["file"]["root"]),
         "active": ActiveScheme(accessors),
         "curi": CuriScheme(),
     }

@@ -87,7 +87,14 @@ class ArgumentSpace:
         if target is None:
             given = ", ".join(sorted(self.references)) or "none"
             raise ResourceNotFound(f"the accessor was given no argument {name!r} (given: {given})")
-        forwarded = (request.verb, target, request.primary, None, request.rtype, request.principal)
+        forwarded = (
+            request.verb,
+            target,
+            request.primary,
+            request.arguments,  # arguments travel on: they become part of target's address
+            request.rtype,
+            request.principal,
+        )
         return self.outer._call(_new(Request, forwarded))
 
 

@@ -23,6 +23,7 @@ from ..errors import (
     UnsupportedRepresentation,
 )
 from ..request import Request, Response
+from ..xmltext import serialize
 from .beneath import FOLLOW, Beneath, Escape
 
 T = TypeVar("T")
@@ -192,7 +193,7 @@ def encode(value: Any, uri: str) -> bytes:
     if isinstance(value, str):
         return value.encode()
     if isinstance(value, ET.Element):
-        return ET.tostring(value, encoding="unicode").encode()
+        return serialize(value).encode()
     raise UnsupportedRepresentation(
         f"file: stores str, bytes or XML, not {type(value).__name__}", uri=uri
     )

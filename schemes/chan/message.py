@@ -7,10 +7,10 @@ are copied, so a sender that changes its list afterwards does not change what wa
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from kernel import xmltext
 from kernel.errors import UnsupportedRepresentation
 
 __all__ = ["checked", "SCALARS"]
@@ -44,7 +44,7 @@ def _copy(value: Any, where: str) -> Any:
             out[key] = _copy(item, f"{where}[{key!r}]")
         return out
     if isinstance(value, Element):
-        return copy.deepcopy(value)
+        return xmltext.copy(value)  # keeps the namespace prefixes, as the wire does
     raise UnsupportedRepresentation(
         f"{where} is a {kind.__name__}; a message is None, bool, int, float, str, bytes, "
         "a list or str-keyed dict of these, or an XML Element"
