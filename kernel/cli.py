@@ -6,14 +6,16 @@ as one line on stderr with a non-zero exit, never as a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .config import load_toml
+from .config import load_toml, resolve_paths
 from .errors import ConfigError, KernelError
 from .kernel import Kernel
 from .plugins import make_plugin_manager
@@ -34,10 +36,16 @@ class RocGroup(click.Group):
 def kernel_from_options(config: str | None = None, **overrides: Any) -> Kernel:
     """The kernel a command runs against. Config comes in layers, later ones winning:
     plugins' command-line defaults (``roc_cli_config``), ``--config FILE``, then the
-    command's own options as ``overrides`` (``session={"store": URL}``)."""
+    command's own options as ``overrides`` (``session={"store": URL}``). Relative paths
+    in the file (``file.root``, a SQLite store) are taken from the file's folder."""
     tables: dict[str, dict[str, Any]] = {}
-    layers = [*make_plugin_manager().hook.roc_cli_config()]
-    layers += [load_toml(config) if config else {}, overrides]
+    hook = make_plugin_manager().hook
+    layers = [*hook.roc_cli_config()]
+    if config:  # relative paths in the file are relative to the file's folder
+        declared = {table: opts for found in hook.roc_config() for table, opts in found.items()}
+        folder = Path(os.path.abspath(config)).parent
+        layers.append(resolve_paths(load_toml(config), declared, folder))
+    layers.append(overrides)
     for layer in layers:
         for table, values in layer.items():
             if not isinstance(values, dict):

@@ -7,6 +7,7 @@ a value of the wrong type, is a :class:`ConfigError` that names what is allowed.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Option", "resolve", "load_toml"]
+__all__ = ["Option", "resolve", "load_toml", "relative_path", "resolve_paths"]
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,15 @@ class Option:
     """One config key: its default, accepted types, and an optional check.
 
     ``None`` is accepted only when the default is ``None``. ``check(value)`` returns an
-    error message, or ``None`` when the value is fine.
+    error message, or ``None`` when the value is fine. ``relative(value, folder)`` makes a
+    value read from a config file that names a path relative to that file's folder.
     """
 
     default: Any
     types: type | tuple[type, ...]
     doc: str = ""
     check: Callable[[Any], str | None] | None = None
+    relative: Callable[[str, Path], str] | None = None
 
     def validate(self, table: str, key: str, value: Any) -> Any:
         where = f"config {table}.{key}"
@@ -58,6 +61,27 @@ def non_negative(value: Any) -> str | None:
 
 def positive(value: Any) -> str | None:
     return "must be greater than zero" if value <= 0 else None
+
+
+def relative_path(value: str, folder: Path) -> str:
+    """A relative path, as the file it was written in meant it: under ``folder``."""
+    return value if os.path.isabs(value) else os.path.normpath(folder / value)
+
+
+def resolve_paths(
+    config: dict[str, Any], declared: Mapping[str, Mapping[str, Option]], folder: Path
+) -> dict[str, Any]:
+    """``config`` (read from a file in ``folder``) with relative paths made absolute, for
+    the options that declare ``relative``."""
+    for table, values in config.items():
+        options = declared.get(table, {})
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            option = options.get(key)
+            if option is not None and option.relative is not None and isinstance(value, str):
+                values[key] = option.relative(value, folder)
+    return config
 
 
 def resolve(

@@ -22,7 +22,13 @@ from .errors import ConfigError, KernelError
 __all__ = ["DEFAULT_PLUGINS", "Provided", "make_plugin_manager", "collect"]
 
 #: Built-in plugins, registered through the same hooks a third-party plugin uses.
-DEFAULT_PLUGINS = ("kernel.builtins", "schemes.session", "schemes.chan", "dpml.plugin")
+DEFAULT_PLUGINS = (
+    "kernel.builtins",
+    "schemes.session",
+    "schemes.chan",
+    "dpml.plugin",
+    "schemes.http",
+)
 DISTRIBUTION = "roc-kernel"
 
 

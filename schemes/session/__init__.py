@@ -6,10 +6,11 @@ config table, the scheme and the ``roc sessions`` commands.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from kernel import Option, hookimpl
-from kernel.config import positive
+from kernel.config import positive, relative_path
 
 from .durations import problem
 from .errors import (
@@ -51,12 +52,24 @@ def _duration_or_zero(value: Any) -> str | None:
     return problem(value, zero=True)
 
 
+def _sqlite_relative(url: str, folder: Path) -> str:
+    """``sqlite:///x.db`` in a config file is ``x.db`` beside that file."""
+    prefix = "sqlite:///"
+    path = url[len(prefix) :]
+    if not url.startswith(prefix) or not path or path.startswith(("/", ":memory:")):
+        return url
+    return prefix + relative_path(path, folder)
+
+
 @hookimpl
 def roc_config() -> dict[str, dict[str, Option]]:
     return {
         "session": {
             "store": Option(
-                "sqlite://", str, "SQLAlchemy URL of the session store (default: in-memory SQLite)"
+                "sqlite://",
+                str,
+                "SQLAlchemy URL of the session store (default: in-memory SQLite)",
+                relative=_sqlite_relative,
             ),
             "idle": Option(1800, _NUMBER, "seconds of inactivity that end a session", _duration),
             "lifetime": Option(
