@@ -17,12 +17,13 @@ from kernel import Kernel, Request, Response, Verb
 from .config import Route, Zone
 from .errors import MethodNotAllowed, one_line, root_cause, status_of
 from .exchange import Incoming, Outgoing, RequestSpace, ResponseSpace
-from .mapper import SessionLayer, SessionState
+from .mapper import NoZone, SessionLayer, SessionState
 from .render import TEXT, render
 
 __all__ = ["Reply", "serve", "error_reply"]
 
 log = logging.getLogger("roc.http")
+_NO_ZONE = NoZone()
 _REST = {"GET": Verb.SOURCE, "HEAD": Verb.EXISTS, "PUT": Verb.SINK, "DELETE": Verb.DELETE}
 _REASON = {
     400: "Bad Request",
@@ -79,7 +80,9 @@ def serve(kernel: Kernel, route: Route, uri: str, incoming: Incoming, zone: Zone
             "httpResponse": ResponseSpace(out),
         }
         arguments = None
-        if zone is not None:
+        if zone is None:
+            spaces["session"] = _NO_ZONE
+        else:
             state = SessionState(kernel, zone, incoming.cookies.get(zone.cookie))
             spaces["session"] = SessionLayer(state)
             incoming.session = state.reference

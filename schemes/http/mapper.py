@@ -19,12 +19,12 @@ import threading
 from typing import Any
 
 from kernel import Context, Kernel, KernelError, Request, Verb
-from kernel.errors import AccessDenied, MalformedURI, ResourceNotFound
+from kernel.errors import AccessDenied, MalformedURI, ResourceNotFound, UnresolvedURI
 from kernel.uri import escape, unescape
 
 from .config import Zone
 
-__all__ = ["SessionState", "SessionLayer", "LOGIN_KEY", "valid_id"]
+__all__ = ["SessionState", "SessionLayer", "NoZone", "LOGIN_KEY", "valid_id"]
 
 LOGIN_KEY = "roc.http.login"
 _GONE = {"InvalidSessionId", "SessionExpired", "UsernameMismatch"}
@@ -214,5 +214,22 @@ class SessionLayer:
         if verb is Verb.SINK:
             raise MalformedURI("SINK a key of the session: session:/KEY")
         return self._forward(request, "session:" + state.sid)
+
+    source = sink = exists = delete = new = _handle
+
+
+class NoZone:
+    """``session:`` for a request outside every zone: ``session:/…`` names nothing (it
+    does not exist; other verbs are UnresolvedURI), other URIs go on to the store."""
+
+    def _handle(self, request: Request, ctx: Context) -> Any:
+        if not request.uri.startswith("session:/"):
+            return ctx.kernel.context(request.principal).request(request)
+        if request.verb is Verb.EXISTS:
+            return False
+        raise UnresolvedURI(
+            "session:/ is the current session of an [[http.sessions]] zone, "
+            "and this path is in none"
+        )
 
     source = sink = exists = delete = new = _handle

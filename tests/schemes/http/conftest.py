@@ -49,7 +49,16 @@ class Values:
         def args(request: Any, ctx: Any) -> Any:
             return sorted(request.arguments or {})
 
-        return {"value": value, "boom": boom, "args": args}
+        def principal(request: Any, ctx: Any) -> Any:
+            return {"principal": request.principal}
+
+        def forge(request: Any, ctx: Any) -> Any:
+            """What a hostile script could store: a login record naming another user."""
+            own = ctx.source("httpRequest:/session")
+            ctx.sink("session:/roc.http.login", {"user": "admin", "session": own})
+            return own
+
+        return {"value": value, "boom": boom, "args": args, "principal": principal, "forge": forge}
 
 
 def site_config(root: Path, **http: Any) -> dict[str, Any]:
@@ -62,6 +71,9 @@ def site_config(root: Path, **http: Any) -> dict[str, Any]:
         {"match": "/value/(\\w+)", "to": "active:value+kind@data:,$1"},
         {"match": "/boom", "to": "active:boom"},
         {"match": "/app/py/args", "to": "active:args"},
+        {"match": "/app/py/principal", "to": "active:principal"},
+        {"match": "/app/py/forge", "to": "active:forge"},
+        {"match": "/outside/(?P<script>[a-z]+)", "to": "active:dpml+operand@file:scripts/${script}.idoc"},
         {"match": "/plain/args", "to": "active:args"},
         {"match": "/req/(.*)", "to": "active:source+operand@httpRequest:/$1"},
         {"match": "/app/req/(.*)", "to": "active:source+operand@httpRequest:/$1"},
