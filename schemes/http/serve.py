@@ -9,6 +9,7 @@ requests in flight finish, closes the kernel, and exits 0.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
@@ -90,9 +91,14 @@ def serve_command(config: str | None, host: str, port: int, workers: int) -> Non
     except SystemExit:  # uvicorn logs why (address in use) and exits 1
         kernel.close()
         raise KernelError(f"cannot listen on {host}:{port}") from None
+    sock.listen(settings.backlog)  # connections queue from now on, before workers start
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     announce = f"roc: serving on http://{shown}:{bound} (Ctrl-C to stop)"
+    # uvicorn re-raises the signal that stopped it once it has shut down; with these
+    # handlers in place that only ends the wait, and the kernel still closes: exit 0
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in stops}
     try:
         if workers > 1:
             from uvicorn.supervisors import Multiprocess
@@ -104,6 +110,8 @@ def serve_command(config: str | None, host: str, port: int, workers: int) -> Non
     finally:
         sock.close()
         kernel.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _say(line: str) -> None:

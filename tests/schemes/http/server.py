@@ -23,6 +23,7 @@ class Server:
     ``.stop()`` (SIGTERM) -> exit code; ``.stderr`` holds what it printed."""
 
     def __init__(self, config: Path | None, *args: str, env: dict[str, str] | None = None):
+        self.config = config
         command = [*ROC, "serve", "--port", "0", *args]
         if config is not None:
             command += ["--config", str(config)]
@@ -65,6 +66,12 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             code = self.proc.wait()
+        self._reader.join(5)
+        return code
+
+    def wait(self, timeout: float = 30) -> int:
+        """The exit code, once the process has ended by itself."""
+        code = self.proc.wait(timeout)
         self._reader.join(5)
         return code
 
