@@ -8,10 +8,9 @@ a request short: its thread finishes, so nothing is left half-written.
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-import anyio
-import anyio.to_thread
 
 from kernel import Kernel, KernelError
 
@@ -29,7 +28,7 @@ class App:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
         self.site = site(kernel.config["http"])
-        self._limiter: anyio.CapacityLimiter | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -51,11 +50,12 @@ class App:
         except KernelError as e:
             await _send(send, error_reply(e, method, path), method)
             return
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self.site.threads)
+        if self._pool is None:  # made on first use: an app that never serves starts nothing
+            self._pool = ThreadPoolExecutor(self.site.threads, thread_name_prefix="roc-http")
+            self.kernel.on_close(self._pool.shutdown)
         zone = self.site.zone(path)
-        reply = await anyio.to_thread.run_sync(
-            serve, self.kernel, route, uri, incoming, zone, limiter=self._limiter
+        reply = await asyncio.get_running_loop().run_in_executor(
+            self._pool, serve, self.kernel, route, uri, incoming, zone
         )
         await _send(send, reply, method)
 

@@ -35,9 +35,7 @@ def test_file_root_and_sqlite_store_resolve_against_the_config_folder(tmp_path, 
 
 def test_absolute_paths_and_other_urls_are_left_alone(tmp_path):
     config = tmp_path / "roc.toml"
-    config.write_text(
-        f'[file]\nroot = "{tmp_path}"\n[session]\nstore = "sqlite://"\n'
-    )
+    config.write_text(f'[file]\nroot = "{tmp_path}"\n[session]\nstore = "sqlite://"\n')
     with kernel_from_options(str(config)) as k:
         assert k.config["file"]["root"] == str(tmp_path)
         assert k.config["session"]["store"] == "sqlite://"

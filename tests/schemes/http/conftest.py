@@ -73,7 +73,10 @@ def site_config(root: Path, **http: Any) -> dict[str, Any]:
         {"match": "/app/py/args", "to": "active:args"},
         {"match": "/app/py/principal", "to": "active:principal"},
         {"match": "/app/py/forge", "to": "active:forge"},
-        {"match": "/outside/(?P<script>[a-z]+)", "to": "active:dpml+operand@file:scripts/${script}.idoc"},
+        {
+            "match": "/outside/(?P<script>[a-z]+)",
+            "to": "active:dpml+operand@file:scripts/${script}.idoc",
+        },
         {"match": "/plain/args", "to": "active:args"},
         {"match": "/req/(.*)", "to": "active:source+operand@httpRequest:/$1"},
         {"match": "/app/req/(.*)", "to": "active:source+operand@httpRequest:/$1"},

@@ -98,7 +98,11 @@ def test_response_uris_read_back_and_refuse_bad_values(make_client, site):
         ("bytes", "application/octet-stream", b"\x00\x01"),
         ("json", "application/json", b'{"a":[1,2.5,null,true]}'),
         ("none", "application/json", b"null"),
-        ("html", "text/html; charset=utf-8", b"<!DOCTYPE html>\n<html><body><p>hi</p><br></body></html>"),
+        (
+            "html",
+            "text/html; charset=utf-8",
+            b"<!DOCTYPE html>\n<html><body><p>hi</p><br></body></html>",
+        ),
         ("xml", "application/xml", b"<doc><x /></doc>"),
         ("mime", "text/csv; charset=utf-8", b"a,b\n"),
     ],

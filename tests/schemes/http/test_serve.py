@@ -135,9 +135,9 @@ def _slow_put(url: str, result: list[bytes], sent_half: threading.Event, go_on: 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_lets_requests_in_flight_finish_then_exits_0(tmp_path: Path, sig):
-    from .conftest import SITE
-
     import shutil
+
+    from .conftest import SITE
 
     shutil.copytree(SITE, tmp_path / "site")
     server = Server(tmp_path / "site" / "roc.toml")
@@ -165,9 +165,9 @@ def test_a_signal_lets_requests_in_flight_finish_then_exits_0(tmp_path: Path, si
 
 
 def test_workers_share_one_store_file(tmp_path: Path):
-    from .conftest import SITE
-
     import shutil
+
+    from .conftest import SITE
 
     shutil.copytree(SITE, tmp_path / "site")
     with Server(tmp_path / "site" / "roc.toml", "--workers", "2") as server:
