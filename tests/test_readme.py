@@ -22,6 +22,7 @@ def first_python_block(heading: str) -> str:
         "## `chan:` — session channels",
         "## chan: between processes (TCP)",
         "## DPML: scripts",
+        "### `roc serve` and `asgi_app`",
     ],
 )
 def test_section_example_runs(heading, monkeypatch, capsys):

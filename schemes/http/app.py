@@ -48,7 +48,10 @@ class App:
             uri = target(route, match)
             incoming = await read(scope, receive, path, self.site.max_body)
         except KernelError as e:
-            await _send(send, error_reply(e, method, path), method)
+            reply = error_reply(e, method, path)
+            if self.site.zone(path) is not None:
+                reply.headers.append(("vary", "Cookie"))
+            await _send(send, reply, method)
             return
         if self._pool is None:  # made on first use: an app that never serves starts nothing
             self._pool = ThreadPoolExecutor(self.site.threads, thread_name_prefix="roc-http")

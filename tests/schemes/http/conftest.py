@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import tomllib
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from .server import Server
 
 SITE = Path(__file__).parent / "site"
 
-warnings.filterwarnings("ignore", message=".*httpx2")
 from starlette.testclient import TestClient  # noqa: E402
 
 
