@@ -191,6 +191,8 @@ class SessionLayer:
         key = unescape(body[1:])
         if not key:
             return self._whole(request, verb)
+        if key == LOGIN_KEY:
+            raise AccessDenied(f"session:/{LOGIN_KEY} is the session mapper's own key")
         if state.sid is None:
             if verb is Verb.EXISTS or verb is Verb.DELETE:
                 return False

@@ -53,7 +53,11 @@ class Values:
         def forge(request: Any, ctx: Any) -> Any:
             """What a hostile script could store: a login record naming another user."""
             own = ctx.source("httpRequest:/session")
-            ctx.sink("session:/roc.http.login", {"user": "admin", "session": own})
+            record = {"user": "admin", "session": own}
+            if ctx.exists("httpRequest:/param/direct"):
+                ctx.sink(own + "+key@roc.http.login", record)
+            else:
+                ctx.sink("session:/roc.http.login", record)
             return own
 
         return {"value": value, "boom": boom, "args": args, "principal": principal, "forge": forge}

@@ -185,7 +185,10 @@ def test_the_owned_session_id_itself_is_not_a_cookie(client):
 
 
 def test_a_forged_login_record_gives_no_principal(client):
-    client.get("/app/py/forge")  # an anonymous session claims to be admin's login
+    r = client.get("/app/py/forge")  # an anonymous session claims to be admin's login
+    assert r.status_code == 403  # not through session:/ ...
+    r = client.get("/app/py/forge?direct=1")  # ... nor straight to the store
+    assert r.status_code == 200
     assert client.get("/app/py/principal").json() == {"principal": None}
     assert client.get("/app/whoami").status_code == 404  # and selects nothing
 
