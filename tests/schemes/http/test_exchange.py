@@ -7,6 +7,11 @@ import logging
 
 import pytest
 
+from kernel import Kernel, hookimpl
+from schemes.http import asgi_app
+
+from .conftest import site_config
+
 
 def test_every_httprequest_uri(client):
     url = "/req/method?x=1&x=2&y="
@@ -37,8 +42,6 @@ def test_multipart_forms_go_through_starlette(client):
 
 
 def test_exists_of_params_headers_and_session(make_client):
-    from kernel import Kernel  # noqa: F401  (the client runs a real kernel)
-
     client = make_client(
         routes=[
             {"match": "/e/(.*)", "to": "active:exists+operand@httpRequest:/$1"},
@@ -184,3 +187,38 @@ def test_the_server_survives_bad_input_in_process(client):
     big = {"x-big": "a" * 70_000}
     assert client.get("/echo?name=a", headers=big).status_code == 431
     assert client.get("/echo?name=ok").text == "ok"
+
+
+class CookieJar:
+    """An accessor that sets, reads back and unsets parts of the response."""
+
+    @hookimpl
+    def roc_accessors(self):
+        def cookies(request, ctx):
+            prefs = {"value": "dark", "max_age": 60, "path": "/c", "same_site": "strict"}
+            ctx.sink("httpResponse:/cookie/prefs", prefs)
+            ctx.sink("httpResponse:/cookie/gone", "x")
+            ctx.sink("httpResponse:/header/X-Gone", "x")
+            assert ctx.exists("httpResponse:/cookie/gone")
+            assert ctx.delete("httpResponse:/cookie/gone")
+            assert ctx.delete("httpResponse:/header/X-Gone")
+            assert not ctx.exists("httpResponse:/header/X-Gone")
+            assert not ctx.exists("httpResponse:/code")
+            return ctx.source("httpResponse:/cookie/prefs")
+
+        return {"cookies": cookies}
+
+
+def test_cookie_dicts_read_back_and_delete(site):
+    from starlette.testclient import TestClient
+
+    config = site_config(site)
+    config["http"]["routes"] = [{"match": "/c", "to": "active:cookies"}]
+    with Kernel(config=config, plugins=[CookieJar()], load_entrypoints=False) as k:
+        r = TestClient(asgi_app(k)).get("/c")
+    assert r.status_code == 200
+    assert r.headers.get_list("set-cookie") == [
+        "prefs=dark; Path=/c; SameSite=Strict; Max-Age=60; HttpOnly"
+    ]
+    assert "x-gone" not in r.headers
+    assert r.json()["value"] == "dark"
