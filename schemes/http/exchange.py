@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from kernel import Context, Request, Response, Verb
 from kernel.errors import MalformedURI, ResourceNotFound, VerbNotSupported
@@ -23,6 +23,7 @@ __all__ = ["Incoming", "Outgoing", "RequestSpace", "ResponseSpace"]
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _COOKIE_VALUE = re.compile(r"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*\Z")
 _COOKIE_KEYS = {"value", "max_age", "path", "http_only", "secure", "same_site"}
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _RESERVED = {"content-length", "transfer-encoding", "set-cookie", "connection"}
 
 
@@ -137,8 +138,9 @@ class ResponseSpace:
         value = request.primary
         if kind == "code":
             self.out.code = _code(value)
-        elif kind == "redirect":
-            self.out.redirect = _header_value(value, "a redirect")
+        elif kind == "redirect":  # a URL with non-ASCII text is sent percent-encoded
+            url = _header_value(value, "a redirect", latin1=False)
+            self.out.redirect = quote(url, safe=_URL_SAFE)
         elif kind == "header":
             if not _TOKEN.match(name) or name.lower() in _RESERVED:
                 raise BadResponse(f"{name!r} is not a header a script may set")
@@ -202,12 +204,14 @@ def _code(value: Any) -> int:
     return value
 
 
-def _header_value(value: Any, what: str) -> str:
+def _header_value(value: Any, what: str, latin1: bool = True) -> str:
     value = _text(value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or any(c in value for c in "\r\n\x00"):
         raise BadResponse(f"{what} must be one line of text, not {value!r:.40}")
+    if latin1 and any(ord(c) > 0xFF for c in value):
+        raise BadResponse(f"{what} must be Latin-1 text (HTTP headers cannot carry more)")
     return value
 
 

@@ -25,6 +25,8 @@ _TEXTUAL = ("text/", "application/xml", "application/json", "application/javascr
 
 def render(value: Any, mime: str | None) -> tuple[bytes, str]:
     """``(body, content type)`` for a representation and the mime its handler gave."""
+    if mime is not None and not (mime.isascii() and mime.isprintable()):
+        mime = None  # a handler's mime that no header can carry: decide by the value
     if isinstance(value, ET.Element):
         if value.tag == "html":
             body = b"<!DOCTYPE html>\n" + ET.tostring(value, encoding="utf-8", method="html")

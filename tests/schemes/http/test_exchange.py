@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from kernel import Kernel, hookimpl
+from kernel import Kernel, Response, hookimpl
 from schemes.http import asgi_app
 
 from .conftest import site_config
@@ -222,3 +222,31 @@ def test_cookie_dicts_read_back_and_delete(site):
     ]
     assert "x-gone" not in r.headers
     assert r.json()["value"] == "dark"
+
+
+def test_headers_only_carry_what_http_can(site):
+    from starlette.testclient import TestClient
+
+    class Odd:
+        @hookimpl
+        def roc_accessors(self):
+            def odd(request, ctx):
+                kind = ctx.source("arg:kind", str)
+                if kind == "euro":
+                    ctx.sink("httpResponse:/header/X-Price", "5 €")
+                elif kind == "redirect":
+                    ctx.sink("httpResponse:/redirect", "/café?q=1")
+                return Response("x", mime="text/plain\r\nX-Evil: 1")
+
+            return {"odd": odd}
+
+    config = site_config(site)
+    config["http"]["routes"] = [{"match": "/(\\w+)", "to": "active:odd+kind@data:,$1"}]
+    with Kernel(config=config, plugins=[Odd()], load_entrypoints=False) as k:
+        client = TestClient(asgi_app(k), follow_redirects=False)
+        assert client.get("/euro").status_code == 500
+        r = client.get("/redirect")
+        assert r.status_code == 303 and r.headers["location"] == "/caf%C3%A9?q=1"
+        r = client.get("/plain")
+        assert r.headers["content-type"] == "text/plain; charset=utf-8"
+        assert "x-evil" not in r.headers
