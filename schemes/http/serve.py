@@ -8,6 +8,7 @@ requests in flight finish, closes the kernel, and exits 0.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -68,6 +69,10 @@ def serve_command(config: str | None, host: str, port: int, workers: int) -> Non
     """Serve the application that the config's [http] table describes."""
     import uvicorn
 
+    if not logging.getLogger().handlers:  # errors (a 500's id, a failing hook) on stderr
+        logging.basicConfig(
+            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
     kernel = kernel_from_options(config)  # a bad config fails here, in one line
     if workers > 1:
         kernel.close()  # each worker builds its own

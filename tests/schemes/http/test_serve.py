@@ -67,6 +67,12 @@ def test_bad_input_on_the_wire_leaves_the_server_alive(served: Server):
     with served.client() as client:
         r = client.get("/raise")
         assert r.status_code == 500 and r.text.count("\n") == 1
+        error_id = r.text.split("error id ")[1][:8]
+        deadline = time.monotonic() + 10
+        while error_id not in served.stderr and time.monotonic() < deadline:
+            time.sleep(0.02)  # bounded: the log line arrives through a pipe
+        logged = [line for line in served.stderr.splitlines() if error_id in line]
+        assert len(logged) == 1 and "ERROR roc.http" in logged[0], served.stderr
         r = client.get("/unknown")
         assert r.status_code == 404 and r.text.count("\n") == 1
         assert client.get("/echo?name=alive").text == "alive"
