@@ -96,7 +96,12 @@ def options() -> dict[str, Option]:
             _problem(zones),
         ),
         "max_body": Option(1 << 20, int, "largest request body accepted, bytes", positive),
-        "threads": Option(16, int, "threads serving HTTP requests", positive),
+        "threads": Option(
+            4,
+            int,
+            "threads serving HTTP requests (raise it for a store that waits on the network)",
+            positive,
+        ),
     }
 
 
