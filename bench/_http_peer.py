@@ -65,6 +65,7 @@ def flask(folder: str) -> None:
         @event.listens_for(db.engine, "connect")
         def _wal(conn, _):  # the same durability settings roc's store uses
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
 
     Session(app)
