@@ -102,7 +102,7 @@ class RequestSpace:
     def source(self, request: Request, ctx: Context) -> Any:
         found, value = self._find(request)
         if callable(value):
-            return value(Verb.SOURCE)
+            return Response(value(Verb.SOURCE), cacheable=False)
         if not found:
             raise ResourceNotFound("the request has no such part")
         return Response(value, cacheable=False)
