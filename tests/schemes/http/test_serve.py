@@ -41,6 +41,12 @@ def test_serves_the_site_with_paths_relative_to_its_config(served: Server):
         r = client.get("/app/put?value=v")
         assert r.status_code == 200 and "roc_session" in client.cookies
         assert client.get("/app/get").text == "v"
+        head = client.head("/static/style.css")
+        assert head.content == b"" and head.headers["content-length"] == "22"
+        r = client.delete("/echo")
+        assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST"
+        assert client.put("/files/a.txt", content=b"rest").status_code == 204
+        assert client.get("/files/a.txt").text == "rest"
     site = Path(served.config).parent
     assert (site / "sessions.db").exists()  # sqlite:///sessions.db beside roc.toml
 
