@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo web test bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ demo: $(STAMP)
 	$(BIN)/python examples/tour.py
 	@echo "--- roc run examples/session.idoc (the ext_session guide's script, in DPML)"
 	$(BIN)/roc run examples/session.idoc
+
+web: $(STAMP)
+	$(BIN)/roc serve --config examples/web/roc.toml $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -20,6 +21,7 @@ import click
 from .errors import ConfigError, KernelError
 
 if TYPE_CHECKING:
+    from .config import Option
     from .kernel import Kernel
     from .plugins import PluginManager
 
@@ -151,11 +153,20 @@ def build_cli(plugins: Iterable[Any] = ()) -> click.Group:
     return roc
 
 
-def load_config_file(path: str | None) -> dict[str, Any]:
-    """The tables of a TOML config file (``{}`` for no file)."""
-    from .config import load_toml
+def load_config_file(
+    path: str | None, declared: Mapping[str, Mapping[str, Option]] | None = None
+) -> dict[str, Any]:
+    """The tables of a TOML config file (``{}`` for no file). Relative paths in it
+    (``file.root``, a SQLite store: the options ``declared`` with ``relative``) are taken
+    from the file's folder, as whoever wrote the file meant them."""
+    from .config import load_toml, resolve_paths
 
-    return load_toml(path) if path else {}
+    if not path:
+        return {}
+    tables = load_toml(path)
+    if declared:
+        resolve_paths(tables, declared, Path(os.path.abspath(path)).parent)
+    return tables
 
 
 def cli_plugins() -> tuple[Any, ...]:
@@ -171,17 +182,19 @@ def kernel_from_options(
 ) -> Kernel:
     """The kernel a command runs against. Config comes in layers, later ones winning:
     plugins' command-line defaults (``roc_cli_config``), ``--config FILE``, then the
-    command's own options as ``overrides`` (``session={"store": URL}``).
+    command's own options as ``overrides`` (``session={"store": URL}``). Relative paths
+    in the file are taken from the file's folder.
 
     An installed plugin that cannot load is a :class:`~kernel.plugins.PluginLoadError`
     naming it here: a command that needs a kernel cannot run without its plugins."""
     from .kernel import Kernel
-    from .plugins import make_plugin_manager
+    from .plugins import declared_config, make_plugin_manager
 
     plugins = cli_plugins() if plugins is None else tuple(plugins)
     tables: dict[str, dict[str, Any]] = {}
-    layers = [*make_plugin_manager(plugins).hook.roc_cli_config()]
-    layers += [load_config_file(config), overrides]
+    pm = make_plugin_manager(plugins)
+    layers = [*pm.hook.roc_cli_config()]
+    layers += [load_config_file(config, declared_config(pm) if config else None), overrides]
     for layer in layers:
         for table, values in layer.items():
             if not isinstance(values, dict):

@@ -172,7 +172,12 @@ def config_command(table: str | None, as_json: bool, markdown: bool) -> None:
         for key, option in options.items():
             click.echo(f"# {option.doc} ({option.type_names})")
             value = option.default_toml
-            click.echo(f"{key} = {value}" if value is not None else f"# {key} = (no default)")
+            if value is None:
+                click.echo(f"# {key} = (no default)")
+            elif value == "[]":  # written as [[table.key]] entries, so not set here
+                click.echo(f"# {key} = []")
+            else:
+                click.echo(f"{key} = {value}")
 
 
 def config_markdown(tables: Mapping[str, Mapping[str, Option]]) -> str:

@@ -8,6 +8,7 @@ a value of the wrong type, is a :class:`ConfigError` that names what is allowed.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,15 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Option", "positive", "one_of", "resolve", "load_toml"]
+__all__ = [
+    "Option",
+    "positive",
+    "one_of",
+    "resolve",
+    "load_toml",
+    "relative_path",
+    "resolve_paths",
+]
 
 
 @dataclass(frozen=True)
@@ -25,13 +34,15 @@ class Option:
     """One config key: its default, accepted types, and an optional check.
 
     ``None`` is accepted only when the default is ``None``. ``check(value)`` returns an
-    error message, or ``None`` when the value is fine.
+    error message, or ``None`` when the value is fine. ``relative(value, folder)`` makes a
+    value read from a config file that names a path relative to that file's folder.
     """
 
     default: Any
     types: type | tuple[type, ...]
     doc: str = ""
     check: Callable[[Any], str | None] | None = None
+    relative: Callable[[str, Path], str] | None = None
 
     @property
     def type_names(self) -> str:
@@ -42,14 +53,7 @@ class Option:
     @property
     def default_toml(self) -> str | None:
         """The default as a TOML value, or None when it has none TOML can write."""
-        value = self.default
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int | float):
-            return repr(value)
-        if isinstance(value, str):
-            return json.dumps(value, ensure_ascii=False)
-        return None
+        return _toml(self.default)
 
     def validate(self, table: str, key: str, value: Any) -> Any:
         where = f"config {table}.{key}"
@@ -70,6 +74,19 @@ class Option:
         return value
 
 
+def _toml(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        items = [_toml(item) for item in value]
+        return None if None in items else "[" + ", ".join(str(i) for i in items) + "]"
+    return None
+
+
 def positive(value: Any) -> str | None:
     """A check for ``Option``: the value must be above zero."""
     return "must be greater than zero" if value <= 0 else None
@@ -83,6 +100,27 @@ def one_of(*allowed: Any) -> Callable[[Any], str | None]:
         return None if value in allowed else f"must be {names}"
 
     return check
+
+
+def relative_path(value: str, folder: Path) -> str:
+    """A relative path, as the file it was written in meant it: under ``folder``."""
+    return value if os.path.isabs(value) else os.path.normpath(folder / value)
+
+
+def resolve_paths(
+    config: dict[str, Any], declared: Mapping[str, Mapping[str, Option]], folder: Path
+) -> dict[str, Any]:
+    """``config`` (read from a file in ``folder``) with relative paths made absolute, for
+    the options that declare ``relative``."""
+    for table, values in config.items():
+        options = declared.get(table, {})
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            option = options.get(key)
+            if option is not None and option.relative is not None and isinstance(value, str):
+                values[key] = option.relative(value, folder)
+    return config
 
 
 def resolve(

@@ -83,7 +83,7 @@ class Context:
         try:
             rep = method(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)), self)
         except KernelError as e:
-            raise _located(e, uri, SOURCE) from None
+            raise _located(e, uri, SOURCE) from e.__cause__
         if type(rep) is Response:
             rep = rep.representation
         if rtype is None or type(rep) is rtype:
@@ -105,7 +105,7 @@ class Context:
         try:
             method(request, self)
         except KernelError as e:
-            raise _located(e, uri, SINK) from None
+            raise _located(e, uri, SINK) from e.__cause__
 
     def exists(self, uri: str) -> bool:
         """EXISTS ``uri`` -> bool."""
@@ -176,7 +176,7 @@ class Context:
         try:
             rep = method(request, self)
         except KernelError as e:
-            raise _located(e, uri, verb) from None
+            raise _located(e, uri, verb) from e.__cause__
         return rep.representation if type(rep) is Response else rep
 
     def _issue(self, request: Request) -> Any:
@@ -194,7 +194,7 @@ class Context:
         try:
             return self._resolve(uri, verb)(request, self)
         except KernelError as e:
-            raise _located(e, uri, verb) from None
+            raise _located(e, uri, verb) from e.__cause__
 
     def _addressed(self, request: Request) -> Request:
         """Named arguments are part of a resource's address: ``Request(SOURCE, "s:G",
@@ -276,6 +276,9 @@ def _unsupported(uri: str, verb: Verb, scheme: str, methods: Methods) -> VerbNot
 
 
 def _located(error: KernelError, uri: str, verb: Verb) -> KernelError:
+    """The error with the request filled in. Callers re-raise it ``from e.__cause__``:
+    no chained context, but the cause a wrapper (a DPML failure) was raised from is kept,
+    so the HTTP transport can map it to a status."""
     if error.uri is None:
         error.uri = uri
     if error.verb is None:

@@ -38,6 +38,7 @@ DEFAULT_PLUGINS = (
     "schemes.session.plugin",
     "schemes.chan",
     "schemes.xml",
+    "schemes.http",
     "dpml.plugin",
 )
 DISTRIBUTION = "roc-kernel"

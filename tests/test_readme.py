@@ -23,6 +23,7 @@ def first_python_block(heading: str) -> str:
         "## chan: between processes (TCP)",
         "## DPML: scripts",
         "## Coming from NetKernel",
+        "### `roc serve` and `asgi_app`",
     ],
 )
 def test_section_example_runs(heading, monkeypatch, capsys):

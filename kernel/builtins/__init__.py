@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import Option, positive
+from ..config import Option, positive, relative_path
 from ..hookspecs import hookimpl
 from .accessors import ACCESSORS
 from .active import ActiveScheme, CuriScheme
@@ -25,7 +25,9 @@ def roc_config() -> dict[str, dict[str, Option]]:
             "workers": Option(8, int, "threads serving request_async", positive),
         },
         "file": {
-            "root": Option(".", str, "the directory file: URIs are confined to"),
+            "root": Option(
+                ".", str, "the directory file: URIs are confined to", relative=relative_path
+            ),
         },
     }
 

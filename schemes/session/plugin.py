@@ -6,10 +6,11 @@ are imported only when a kernel starts, so the command line stays quick.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from kernel import Option, hookimpl
-from kernel.config import one_of, positive
+from kernel.config import one_of, positive, relative_path
 
 from . import storeurl
 from .durations import problem
@@ -30,6 +31,15 @@ def _store_url(value: Any) -> str | None:
     return None
 
 
+def _sqlite_relative(url: str, folder: Path) -> str:
+    """``sqlite:///x.db`` in a config file is ``x.db`` beside that file."""
+    prefix = "sqlite:///"
+    path = url[len(prefix) :]
+    if not url.startswith(prefix) or not path or path.startswith(("/", ":memory:")):
+        return url
+    return prefix + relative_path(path, folder)
+
+
 @hookimpl
 def roc_config() -> dict[str, dict[str, Option]]:
     return {
@@ -39,6 +49,7 @@ def roc_config() -> dict[str, dict[str, Option]]:
                 str,
                 "SQLAlchemy URL of the session store (default: in-memory SQLite)",
                 _store_url,
+                relative=_sqlite_relative,
             ),
             "idle": Option(1800, _NUMBER, "seconds of inactivity that end a session", _duration),
             "lifetime": Option(
