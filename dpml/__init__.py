@@ -14,6 +14,7 @@ from .errors import (
     DPMLException,
     DPMLLimitExceeded,
     DPMLSyntaxError,
+    DPMLWarning,
     StepLimitExceeded,
 )
 
@@ -40,4 +41,5 @@ __all__ = [
     "DPMLLimitExceeded",
     "StepLimitExceeded",
     "DepthLimitExceeded",
+    "DPMLWarning",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
@@ -20,7 +21,7 @@ from kernel.cli import debug_enabled, kernel_from_options
 from kernel.errors import LimitExceeded
 from kernel.output import echo_value
 
-from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError
+from .errors import DPMLException, DPMLLimitExceeded, DPMLSyntaxError, DPMLWarning
 from .limits import DEFAULT_MAX_STEPS
 
 if TYPE_CHECKING:
@@ -88,11 +89,17 @@ def run_command(
     from .trace import Tracer
 
     try:
-        program = compile(source)
+        with warnings.catch_warnings():  # printed below, located in SCRIPT
+            warnings.simplefilter("ignore", DPMLWarning)
+            program = compile(source)
     except DPMLSyntaxError as e:
         _fail(f"{script}:{e.line}:{e.column}: {e.message}")
     except LimitExceeded as e:  # too much markup to parse in good time
         _fail(f"{script}: {e.message}")
+    for warning in program.warnings:
+        click.echo(
+            f"{script}:{warning.line}:{warning.column}: warning: {warning.message}", err=True
+        )
     overrides: dict[str, dict[str, Any]] = {}
     if store is not None:  # without a session: scheme the kernel refuses the table itself
         overrides["session"] = {"store": store}

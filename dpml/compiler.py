@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from difflib import SequenceMatcher
 from xml.etree import ElementTree as ET
 
 from kernel.errors import MalformedURI
@@ -24,7 +25,7 @@ from .ast import (
     Step,
     While,
 )
-from .errors import DPMLSyntaxError
+from .errors import DPMLSyntaxError, DPMLWarning
 from .literals import Literals
 from .parser import Node, Text, parse
 from .xpointer import XPointer, split_fragment
@@ -42,12 +43,23 @@ _TARGETS = {
 }
 
 
-def compile_body(text: str) -> Block:
-    """Parse and check ``text``; the program's top block (the explicit or implicit idoc)."""
+def compile_body(text: str, warnings: list[DPMLWarning] | None = None) -> Block:
+    """Parse and check ``text``; the program's top block (the explicit or implicit idoc).
+    What looks wrong but is valid DPML (a misspelt ``<target>``) goes to ``warnings``."""
     nodes = parse(text)
     compiler = _Compiler(text)
     compiler.literals.bind(nodes, {})
-    return compiler.document(nodes)
+    body = compiler.document(nodes)
+    if warnings is not None:
+        warnings.extend(compiler.warnings)
+    return body
+
+
+def _near_target(name: str) -> bool:
+    """``taget``, ``traget``, ``tagret``: an argument name one slip away from ``target``."""
+    if name == "target" or abs(len(name) - 6) > 1:
+        return False
+    return SequenceMatcher(None, name.lower(), "target").ratio() >= 0.8
 
 
 def _local(tag: str) -> str:
@@ -58,6 +70,7 @@ def _local(tag: str) -> str:
 class _Compiler:
     def __init__(self, text: str) -> None:
         self.text = text
+        self.warnings: list[DPMLWarning] = []
         self.literals = Literals(self.fail)
         self.statements: dict[str, Callable[[Node], Step]] = {
             "instr": self.instr,
@@ -277,6 +290,8 @@ class _Compiler:
             raise self.fail(
                 "<instr> has no <type>: name the accessor to call, e.g. <type>copy</type>", node
             )
+        if target is None:
+            self.check_target(node)
         target_kind, target_name = TARGET_URI, ""
         target_pointer: XPointer | None = None
         target_relative = False
@@ -313,6 +328,21 @@ class _Compiler:
             return base, XPointer(fragment)
         except ValueError as e:
             raise self.fail(f"<{node.tag}>: {e}", node) from None
+
+    def check_target(self, node: Node) -> None:
+        """A warning, not an error: any child but <type> and <target> is an argument in
+        NetKernel's DPML, so <taget> is valid, but almost always a slip that silently
+        discards the result."""
+        for child in node.children:
+            if isinstance(child, Node) and _near_target(_local(child.tag)):
+                self.warnings.append(
+                    DPMLWarning(
+                        f"<{child.tag}> looks like a misspelt <target>: it is passed as an "
+                        "argument and the instruction's result is discarded",
+                        child.line,
+                        child.column,
+                    )
+                )
 
     def text_of(self, node: Node) -> str:
         """The text content of ``<type>``/``<target>``; elements inside are an error."""

@@ -23,6 +23,7 @@ __all__ = [
     "DPMLLimitExceeded",
     "StepLimitExceeded",
     "DepthLimitExceeded",
+    "DPMLWarning",
 ]
 
 _WIDTH = 100  # longest stretch of a source line quoted in a message
@@ -71,6 +72,15 @@ class DPMLException(KernelError):
 
     def __str__(self) -> str:
         return f"line {self.line}, column {self.column}: {self._id}: {self.message}"
+
+
+class DPMLWarning(UserWarning):
+    """Valid DPML that is almost surely a mistake, located at ``.line`` and ``.column``
+    (``dpml.compile`` issues it through :mod:`warnings`; ``roc run`` prints it)."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(f"line {line}, column {column}: {message}")
+        self.message, self.line, self.column = message, line, column
 
 
 class DPMLLimitExceeded(LimitExceeded):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +14,7 @@ from kernel.uri import is_relative, resolve
 
 from .ast import Block
 from .compiler import compile_body
-from .errors import DPMLSyntaxError
+from .errors import DPMLSyntaxError, DPMLWarning
 from .interpreter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, Param, execute
 
 __all__ = ["Program", "compile", "run"]
@@ -22,10 +23,11 @@ __all__ = ["Program", "compile", "run"]
 class Program:
     """A checked script. Immutable, so one program may run in many threads at once."""
 
-    __slots__ = ("body",)
+    __slots__ = ("body", "warnings")
 
-    def __init__(self, body: Block) -> None:
+    def __init__(self, body: Block, warnings: tuple[DPMLWarning, ...] = ()) -> None:
         self.body = body
+        self.warnings = warnings  # valid DPML that looks like a mistake
 
     def run(
         self,
@@ -103,13 +105,17 @@ def compile(text: str | bytes) -> Program:  # noqa: A001 - the name the contract
         raise UnsupportedRepresentation(
             f"a DPML script is text (str or UTF-8 bytes), not {type(text).__name__}"
         )
-    return _compile(text)
+    program = _compile(text)
+    for warning in program.warnings:
+        warnings.warn(warning, stacklevel=2)
+    return program
 
 
 def _compile(text: str) -> Program:
     program = _CACHE.get(text)
     if program is None:
-        program = Program(compile_body(text))
+        found: list[DPMLWarning] = []
+        program = Program(compile_body(text, found), tuple(found))
         _CACHE.put(text, program)
     return program
 

@@ -27,6 +27,7 @@ def test_public_names():
             "DPMLLimitExceeded",
             "StepLimitExceeded",
             "DepthLimitExceeded",
+            "DPMLWarning",
         ]
     )
 
