@@ -6,21 +6,18 @@ receiver can drop what it already has after a retransmission. ``ACK`` (also the 
 carries the highest sequence number received in order. Every other frame's body is a JSON
 object (the handshake and its answers).
 
-Values are JSON with a tag for what JSON cannot say: ``{"\\u0000": "b", "v": base64}`` for
-bytes, ``"x"`` with the XML text for an Element, and ``"d"`` with key-value pairs for a
-dict that happens to use the tag's key itself. So a value arrives with the type it left with.
+Values travel as the tagged JSON of :mod:`kernel.representation`, so a value arrives with
+the type it left with.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import struct
 from typing import Any
-from xml.etree.ElementTree import Element
 
+from kernel import representation
 from kernel.errors import UnsupportedRepresentation
-from kernel.xmltext import XMLTextError, parse, serialize
 
 __all__ = [
     "VERSION",
@@ -55,8 +52,6 @@ _KINDS = frozenset(range(1, 11))
 _HEAD = struct.Struct(">IB")
 _DATA_HEAD = struct.Struct(">IBQ")
 _SEQ = struct.Struct(">Q")
-_TAG = "\x00"
-_JSON_SCALARS = (str, int, float, bool, type(None))
 
 
 class ProtocolError(Exception):
@@ -65,80 +60,25 @@ class ProtocolError(Exception):
 
 # -- values ---------------------------------------------------------------------------------
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
 
 def encode(value: Any) -> bytes:
-    """``value`` (a checked message) as UTF-8 JSON, tagged where JSON has no word for it;
-    UnsupportedRepresentation for what the receiver could not decode (a lone surrogate,
-    an int beyond JSON's digits, an element that is no XML), so nothing such is sent."""
-    try:
-        if type(value) in _JSON_SCALARS:
-            return _dumps(value).encode()
-        return _dumps(_tagged(value)).encode()
-    except UnsupportedRepresentation:
-        raise
-    except (ValueError, TypeError, RecursionError, ProtocolError) as e:  # UnicodeError too
-        raise UnsupportedRepresentation(
-            f"the message cannot travel to another kernel: {type(e).__name__}: {str(e)[:80]}"
-        ) from None
-
-
-def _tagged(value: Any) -> Any:
-    kind = type(value)
-    if kind in _JSON_SCALARS:
-        return value
-    if kind is bytes:
-        return {_TAG: "b", "v": base64.b64encode(value).decode("ascii")}
-    if kind is list:
-        return [_tagged(item) for item in value]
-    if kind is dict:
-        if _TAG in value:
-            return {_TAG: "d", "v": [[k, _tagged(v)] for k, v in value.items()]}
-        return {k: _tagged(v) for k, v in value.items()}
-    if isinstance(value, Element):
-        return {_TAG: "x", "v": _xml(value)}
-    raise ProtocolError(f"a {kind.__name__} cannot travel")  # checked() lets none through
-
-
-def _xml(element: Element) -> str:
-    """The element's XML without its tail (text after it, which belongs to its parent),
-    checked to parse as the receiver will parse it."""
-    text = serialize(element)
-    try:
-        parse(text)
-    except XMLTextError as e:  # control characters, a bad tag name: the receiver would refuse
-        raise UnsupportedRepresentation(f"the XML element would not read back: {e}") from None
-    return text
-
-
-def _untag(obj: dict[str, Any]) -> Any:
-    tag = obj.get(_TAG)
-    if tag is None:
-        return obj
-    if len(obj) != 2 or "v" not in obj:
-        raise ProtocolError("a malformed tagged value")
-    value = obj["v"]
-    if tag == "b":
-        return base64.b64decode(value, validate=True)
-    if tag == "x":
-        return parse(value)
-    if tag == "d":
-        return {k: v for k, v in value}
-    raise ProtocolError(f"an unknown value tag {tag!r}")
+    """``value`` as tagged JSON (:mod:`kernel.representation`); UnsupportedRepresentation
+    for what the receiver could not decode, so nothing such is sent."""
+    return representation.encode(value)
 
 
 def decode(body: bytes) -> Any:
     """The value ``encode`` made; ProtocolError for anything else."""
     try:
-        return json.loads(body, object_hook=_untag)
-    except ProtocolError:
-        raise
-    except (ValueError, TypeError, RecursionError) as e:  # JSON, base64, XML
-        raise ProtocolError(f"an undecodable value ({type(e).__name__})") from None
+        return representation.decode(body)
+    except UnsupportedRepresentation as e:
+        raise ProtocolError(e.message) from None
 
 
 # -- frames -------------------------------------------------------------------------------
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def frame(kind: int, fields: dict[str, Any]) -> bytes:
