@@ -1,4 +1,4 @@
-"""What travels between two kernels: length-prefixed frames and values encoded without pickle.
+"""Framing: what travels between two kernels, cut into length-prefixed frames.
 
 A frame is a 4-byte big-endian body length, a 1-byte kind, then the body. Messages and the
 end of a link (``MSG``, ``BYE``) carry an 8-byte sequence number before their body, so the
@@ -6,8 +6,8 @@ receiver can drop what it already has after a retransmission. ``ACK`` (also the 
 carries the highest sequence number received in order. Every other frame's body is a JSON
 object (the handshake and its answers).
 
-Values travel as the tagged JSON of :mod:`kernel.representation`, so a value arrives with
-the type it left with.
+A frame's header (length and kind) can be read before its body (:meth:`Frames.head`), so a
+listener can refuse a frame for a target it does not have without reading it.
 """
 
 from __future__ import annotations
@@ -16,15 +16,12 @@ import json
 import struct
 from typing import Any
 
-from kernel import representation
-from kernel.errors import UnsupportedRepresentation
-
 __all__ = [
     "VERSION",
     "ProtocolError",
+    "Rejected",
     "Frames",
-    "encode",
-    "decode",
+    "HANDSHAKE_FRAME",
     "frame",
     "raw_frame",
     "data_frame",
@@ -54,28 +51,20 @@ _DATA_HEAD = struct.Struct(">IBQ")
 _SEQ = struct.Struct(">Q")
 
 
+#: the largest frame a peer may send before it is identified (the handshake's frames)
+HANDSHAKE_FRAME = 4096
+
+
 class ProtocolError(Exception):
     """The peer sent something this protocol does not allow; the connection is closed."""
 
 
-# -- values ---------------------------------------------------------------------------------
+class Rejected(ProtocolError):
+    """A refusal with a ``code`` the other side acts on (``gone`` means permFail)."""
 
-
-def encode(value: Any) -> bytes:
-    """``value`` as tagged JSON (:mod:`kernel.representation`); UnsupportedRepresentation
-    for what the receiver could not decode, so nothing such is sent."""
-    return representation.encode(value)
-
-
-def decode(body: bytes) -> Any:
-    """The value ``encode`` made; ProtocolError for anything else."""
-    try:
-        return representation.decode(body)
-    except UnsupportedRepresentation as e:
-        raise ProtocolError(e.message) from None
-
-
-# -- frames -------------------------------------------------------------------------------
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -120,6 +109,30 @@ class Frames:
     def add(self, data: bytes) -> None:
         """Keep ``data`` to be cut later (by ``one`` or ``feed``)."""
         self._buf += data
+
+    def __len__(self) -> int:
+        """Bytes held, not yet cut into frames."""
+        return len(self._buf)
+
+    def head(self, want: int) -> tuple[int, int, bytes] | None:
+        """``(length, kind, first bytes)`` of the next frame once its header and the first
+        ``want`` bytes of its body (or all of a shorter one) are here, else None; nothing
+        is cut, and only the header is checked (kind known; length at most ``limit`` is
+        checked when the frame is cut)."""
+        buf = self._buf
+        if len(buf) < 5:
+            return None
+        length, kind = _HEAD.unpack_from(buf)
+        if kind not in _KINDS:
+            raise ProtocolError(f"garbage (a frame of unknown kind {kind})")
+        if len(buf) < 5 + min(want, length):
+            return None
+        return length, kind, bytes(buf[5 : 5 + min(want, length)])
+
+    def wanted(self) -> int:
+        """The body length of the incomplete frame at the front (0 if none is announced)."""
+        buf = self._buf
+        return _HEAD.unpack_from(buf)[0] if len(buf) >= 5 else 0
 
     def one(self) -> tuple[int, bytes] | None:
         """The next whole frame, or None; the rest stays for later (and a later limit)."""
