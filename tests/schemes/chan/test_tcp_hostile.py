@@ -20,7 +20,7 @@ from kernel import Kernel
 from kernel.errors import UnsupportedRepresentation
 from kernel.representation import MAX_DEPTH
 from schemes.chan import ChanError
-from schemes.chan.net.settings import MAX_GREETING
+from schemes.chan.net.settings import MAX_GREETING, READ
 
 from .conftest import ready
 from .rawpeer import FAST, WAIT, Raw, connected, instance, opened, port_of, refusal
@@ -273,3 +273,48 @@ def test_a_peer_that_sends_a_message_nested_too_deep_ends_its_link(there):
     assert "cannot be decoded" in refusal(raw)
     assert there.context().source(f"{b}/link").get(timeout=WAIT) == "connect"
     assert there.context().source(f"{b}/link").get(timeout=WAIT) == "permFail"
+
+
+def linked(port: int, to: str, link: str) -> Raw:
+    """A raw client past HELLO and OPEN to instance ``to``, on link ``link``."""
+    raw = Raw(port)
+    raw.send(1, HELLO)
+    assert raw.frame()[0] == 1
+    raw.send_json(3, {"to": to, "link": link, "from": "chan://127.0.0.1:1/" + "B" * 32})
+    assert raw.frame()[0] == 6  # OK
+    return raw
+
+
+def test_large_frames_in_flight_stay_within_the_global_budget():
+    """Ten links each start a frame of max_frame bytes: four fit the budget (4 x max_frame),
+    the others wait for room, unread, and every message arrives once the first are done."""
+    size = 256 * 1024
+    config = {**CALM, "listen": "127.0.0.1:0", "max_frame": size}
+    with Kernel(config={"chan": config}, load_entrypoints=False) as there:
+        network = there.schemes["chan"].obj.network
+        targets = [instance(there) for _ in range(10)]
+        raws = [
+            linked(port_of(address), b[5:], f"{i:032X}") for i, (b, address) in enumerate(targets)
+        ]
+        value = b'"' + b"x" * (size - 8 - 2 - 5) + b'"'
+        body = struct.pack(">Q", 1) + value
+        half = len(body) // 2
+        for raw in raws:
+            raw.sock.sendall(struct.pack(">IB", len(body), 8) + body[:half])
+        deadline = time.monotonic() + WAIT  # a bound: the reservations are made
+        while sum(1 for conn in network.conns if conn.reserved) < 4:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert network.budget.used == 4 * len(body) <= network.settings.budget == 4 * size
+        held = sorted(len(conn.frames) for conn in network.conns)  # the others read one READ
+        assert held[-1] <= len(body) // 2 + 5 and held[0] <= READ
+        for raw in raws:
+            raw.sock.sendall(body[half:])
+        for b, _ in targets:
+            got = there.context().source(f"{b}/messages").get(timeout=WAIT)
+            assert len(got) == len(value) - 2
+        while network.budget.used:  # released just after delivery: a bounded wait
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for raw in raws:
+            raw.close()
