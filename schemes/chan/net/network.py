@@ -95,7 +95,11 @@ class Network:
         return conn
 
     async def off_loop(self, fn: Callable[[bytes], T], body: bytes) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._decoder, fn, body)
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._decoder, fn, body)
+        except RuntimeError:  # the decoder has shut down: the kernel is closing
+            raise ConnectionError("the kernel is closing") from None
+        return await future
 
     # -- for the scheme handler (user threads) ----------------------------------------------
 
