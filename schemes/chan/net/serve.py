@@ -42,11 +42,13 @@ async def serve(net: Node, reader: asyncio.StreamReader, writer: asyncio.StreamW
             async with asyncio.timeout(settings.suspect_after):
                 if settings.ssl_server is not None:
                     await conn.start_tls(settings.ssl_server, settings.suspect_after)
-                link = await _greet(net, conn)
+                got = await _greet(net, conn)
         finally:
             net.admission.leave(conn)
-        if link is not None:
-            await carry(net, conn, link)
+        if isinstance(got, TcpLink):
+            await carry(net, conn, got)
+        else:  # a free-for-all message, read: decoded outside the greeting's deadline
+            await _deliver(net, conn, *got)
     except ProtocolError as e:
         conn.reject(e)
     except ChanError as e:  # raised by this kernel's instances: tell, but not a fault
@@ -69,14 +71,14 @@ async def serve(net: Node, reader: asyncio.StreamReader, writer: asyncio.StreamW
         conn.close()
 
 
-async def _greet(net: Node, conn: Conn) -> TcpLink | None:
-    """The listener's half of the handshake, then the one request of the connection."""
+async def _greet(net: Node, conn: Conn) -> TcpLink | tuple[str, bytes]:
+    """The listener's half of the handshake, then the one request of the connection: a
+    link, or a free-for-all message ``(target id, undecoded value)``."""
     wait = net.settings.suspect_after
     await handshake.as_listener(conn, net.settings, net.incarnation)
     length, kind, head = await conn.head(32, wait)
     if kind == FREE:
-        await _free(net, conn, length, head)
-        return None
+        return await _free(net, conn, length, head)
     kind, body = await conn.next(wait)  # a small frame: the handshake's limit holds
     if kind == OPEN:
         return _accept(net, conn, fields_of(body))
@@ -137,9 +139,9 @@ def _resume(net: Node, conn: Conn, request: dict[str, Any]) -> TcpLink:
     return link
 
 
-async def _free(net: Node, conn: Conn, length: int, head: bytes) -> None:
-    """A free-for-all message: its target checked from the first 32 bytes before the
-    rest is read; its body read only into the budget, and decoded off the loop if large."""
+async def _free(net: Node, conn: Conn, length: int, head: bytes) -> tuple[str, bytes]:
+    """A free-for-all message: its target checked from the first 32 bytes before the rest
+    is read, and its body read only into room reserved in the budget."""
     to = head.decode("ascii", "replace")
     if not is_id(to):
         raise ProtocolError("garbage (a malformed free-for-all send)")
@@ -154,7 +156,11 @@ async def _free(net: Node, conn: Conn, length: int, head: bytes) -> None:
         raise Rejected("busy", "too many bytes in flight here; try again")
     conn.identified(length)  # this one frame, now that its target is live
     _, body = await conn.next(net.settings.suspect_after)
-    payload = body[32:]
+    return to, body[32:]
+
+
+async def _deliver(net: Node, conn: Conn, to: str, payload: bytes) -> None:
+    """Decode a free-for-all message (off the loop if large) and put it on its stream."""
     value = await net.off_loop(decode, payload) if len(payload) > INLINE else decode(payload)
     net.budget.release(conn)
     instance = net.host.instances_by_id(to)  # it may have closed meanwhile
