@@ -64,6 +64,11 @@ def chan() -> Iterator[list[Case]]:
         for _, _ in zip(range(n), messages, strict=False):
             pass
 
+    def stream_get(n: int) -> None:  # as most programs read: one get, with a timeout, each
+        get = messages.get
+        for _ in range(n):
+            get(timeout=5)
+
     instance = kernel.schemes["chan"].obj.instance(a)
 
     def instance_send(n: int) -> None:  # chan's own path, without the kernel's dispatch
@@ -86,6 +91,10 @@ def chan() -> Iterator[list[Case]]:
         yield [
             Case("queue.SimpleQueue put/get  [floor]", two_threads(queue_send, queue_receive)),
             Case("chan: ctx.sink(A) -> iterate B/messages", two_threads(chan_send, stream_receive)),
+            Case(
+                "chan: ctx.sink(A) -> B/messages.get(timeout=5)",
+                two_threads(chan_send, stream_get),
+            ),
             Case(
                 "Instance.send(A) -> iterate B/messages", two_threads(instance_send, stream_receive)
             ),

@@ -105,11 +105,18 @@ def format_time(seconds: float) -> str:
 
 
 def report(name: str, results: list[Result]) -> str:
-    base = results[0].median
+    """Medians and their ratios to the first case; and the best round of each case, with
+    its ratio to the first case's best (on a busy machine the least disturbed rounds)."""
+    base, best = results[0].median, min(results[0].samples)
     width = max(len(r.label) for r in results)
-    lines = [f"== {name}", f"  {'case':<{width}}  {'median/op':>11}  {'ratio':>8}"]
+    head = f"  {'case':<{width}}  {'median/op':>11}  {'ratio':>8}  {'best/op':>11}  {'ratio':>8}"
+    lines = [f"== {name}", head]
     for r in results:
-        lines.append(f"  {r.label:<{width}}  {format_time(r.median)}  {r.median / base:7.2f}x")
+        low = min(r.samples)
+        lines.append(
+            f"  {r.label:<{width}}  {format_time(r.median)}  {r.median / base:7.2f}x"
+            f"  {format_time(low)}  {low / best:7.2f}x"
+        )
     derive = DERIVED.get(name)
     if derive is not None:
         lines += ["  " + line for line in derive({r.label: r.median for r in results})]
