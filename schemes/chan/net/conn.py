@@ -87,7 +87,14 @@ class Conn:
     async def start_tls(self, context: ssl.SSLContext, timeout: float) -> None:
         """The TLS handshake (server side), done here rather than by the listener so that
         it counts against the bound on connections not yet identified."""
-        await self.writer.start_tls(context, ssl_handshake_timeout=timeout)
+        plain = self.writer.transport
+        try:
+            await self.writer.start_tls(context, ssl_handshake_timeout=timeout)
+        except AttributeError:  # 3.11: the connection was lost as TLS came up, and the
+            pass  # writer was left without a transport (checked just below)
+        if self.writer.transport is None:
+            self.writer._transport = plain  # so closing it (and collecting it) still works
+            raise ConnectionError("the connection closed during the TLS handshake")
         self.last_rx = self._now()
         self.speaks = True
 
