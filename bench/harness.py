@@ -105,14 +105,13 @@ def format_time(seconds: float) -> str:
 
 
 def report(name: str, results: list[Result]) -> str:
-    """Medians and their ratios to the first case; and the best round of each case, with
-    its ratio to the first case's best (on a busy machine the least disturbed rounds)."""
-    base, best = results[0].median, min(results[0].samples)
+    base = results[0].median
     width = max(len(r.label) for r in results)
+    best = min(results[0].samples, default=base)
     head = f"  {'case':<{width}}  {'median/op':>11}  {'ratio':>8}  {'best/op':>11}  {'ratio':>8}"
     lines = [f"== {name}", head]
     for r in results:
-        low = min(r.samples)
+        low = min(r.samples, default=r.median)
         lines.append(
             f"  {r.label:<{width}}  {format_time(r.median)}  {r.median / base:7.2f}x"
             f"  {format_time(low)}  {low / best:7.2f}x"

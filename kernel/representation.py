@@ -70,7 +70,7 @@ def _copy(value: Any, depth: int) -> Any:
             out[key] = _copy(item, depth + 1)
         return out
     if kind is Element:
-        return parse(xml_text(value, depth))
+        return _read_back(value, depth)[1]
     raise refusal(value)
 
 
@@ -100,16 +100,22 @@ def xml_text(element: Element, depth: int = 0) -> str:
     """The XML text of ``element``, checked to read back as the same element: ElementTree
     writes whatever it is given (a control character, a tag with a space, text that is an
     int), so it is refused here rather than fail later at every reader."""
+    return _read_back(element, depth)[0]
+
+
+def _read_back(element: Element, depth: int) -> tuple[str, Element]:
+    """``element``'s text and the element read back from it (a copy), once checked."""
     if _element_depth(element, depth) > MAX_DEPTH:
         raise refusal(element, f" nested deeper than {MAX_DEPTH} levels")
     try:
         text = serialize(element)
-        same = serialize(parse(text)) == text
+        back = parse(text)
+        same = serialize(back) == text
     except (XMLTextError, TypeError, ValueError, AttributeError):
         same = False
     if not same:
         raise refusal(element, " whose XML would not read back the same")
-    return text
+    return text, back
 
 
 def _element_depth(element: Element, depth: int) -> int:
