@@ -55,6 +55,11 @@ def chan() -> Iterator[list[Case]]:
         for _ in range(n):
             get()
 
+    def queue_get(n: int) -> None:
+        get = queue.get
+        for _ in range(n):
+            get(timeout=5)
+
     def chan_send(n: int) -> None:
         sink = ctx.sink
         for i in range(n):
@@ -63,6 +68,11 @@ def chan() -> Iterator[list[Case]]:
     def stream_receive(n: int) -> None:
         for _, _ in zip(range(n), messages, strict=False):
             pass
+
+    def stream_get(n: int) -> None:  # as most programs read: one get, with a timeout, each
+        get = messages.get
+        for _ in range(n):
+            get(timeout=5)
 
     instance = kernel.schemes["chan"].obj.instance(a)
 
@@ -85,7 +95,12 @@ def chan() -> Iterator[list[Case]]:
     try:
         yield [
             Case("queue.SimpleQueue put/get  [floor]", two_threads(queue_send, queue_receive)),
+            Case("queue.SimpleQueue put/get(timeout=5)", two_threads(queue_send, queue_get)),
             Case("chan: ctx.sink(A) -> iterate B/messages", two_threads(chan_send, stream_receive)),
+            Case(
+                "chan: ctx.sink(A) -> B/messages.get(timeout=5)",
+                two_threads(chan_send, stream_get),
+            ),
             Case(
                 "Instance.send(A) -> iterate B/messages", two_threads(instance_send, stream_receive)
             ),

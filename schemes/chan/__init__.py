@@ -18,14 +18,14 @@ from typing import Any
 from kernel import Option, hookimpl
 from kernel.config import positive
 
-from .conn import HANDSHAKE_FRAME
+from .address import split_host_port
 from .errors import AlreadyConnected, ChanError, ChannelClosed, NotConnected, StreamFull
 from .instance import Gate, Instance
 from .link import Endpoint, FaultLink, Link, LocalLink
-from .net import split_host_port
+from .net.frames import HANDSHAKE_FRAME
+from .net.link import TcpLink
 from .scheme import ChanScheme
 from .stream import Stream
-from .tcp import TcpLink
 
 __all__ = [
     "ChanScheme",

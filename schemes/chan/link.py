@@ -91,7 +91,7 @@ class LocalLink(Link):
     the peer's stream. Sending takes no lock (it is the hot path): a message sent at the
     very moment the link ends may still arrive, after the ``disconnect``."""
 
-    __slots__ = ("owner", "peer", "over", "_to", "_wire", "_lock", "_put")
+    __slots__ = ("owner", "peer", "over", "_to", "_wire", "_lock", "_put", "_stream")
 
     def __init__(self, owner: Endpoint, to: Endpoint, wire: _Wire) -> None:
         self.owner = owner
@@ -101,6 +101,7 @@ class LocalLink(Link):
         self._wire = wire
         self._lock = wire.lock
         self._put = to.messages.put
+        self._stream = to.messages
 
     @classmethod
     def pair(cls, a: Endpoint, b: Endpoint) -> tuple[LocalLink, LocalLink]:
@@ -113,7 +114,13 @@ class LocalLink(Link):
     def send(self, message: Any) -> None:
         if self.over:
             raise NotConnected(f"the link to {short(self.peer)} has ended")
-        self._put(message)
+        stream = self._stream
+        if stream._size() < stream._limit:  # Stream.put's common case inlined: one call less
+            stream._put(message)
+            if stream._waiters:
+                stream._wake()
+        else:
+            stream.put(message)  # full, or ended: its error
 
     def disconnect(self) -> bool:
         return self._end(DISCONNECT)

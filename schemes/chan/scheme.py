@@ -30,7 +30,7 @@ from .errors import ChannelClosed, StreamFull
 from .instance import Gate, Instance, LinkMaker, connect
 from .link import Link, LocalLink, short
 from .message import SCALARS, checked
-from .net import Network
+from .net.network import Network
 
 __all__ = ["ChanScheme"]
 

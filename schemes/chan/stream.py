@@ -42,7 +42,18 @@ class Stream:
     :class:`StreamFull` so a fast sender cannot fill memory.
     """
 
-    __slots__ = ("name", "cap", "_limit", "_queue", "_put", "_size", "_lock", "_closed", "_waiters")
+    __slots__ = (
+        "name",
+        "cap",
+        "_limit",
+        "_queue",
+        "_put",
+        "_get",
+        "_size",
+        "_lock",
+        "_closed",
+        "_waiters",
+    )
 
     def __init__(self, name: str, cap: int) -> None:
         self.name = name
@@ -50,6 +61,7 @@ class Stream:
         self._limit = cap  # -1 once closed, so put() tests one number on its way
         self._queue: SimpleQueue[Any] = SimpleQueue()
         self._put = self._queue.put
+        self._get = self._queue.get
         self._size = self._queue.qsize
         self._lock = threading.Lock()  # guards _waiters and the end
         self._closed = False
@@ -104,7 +116,7 @@ class Stream:
         TimeoutError if none came in time; ChannelClosed once the stream has ended.
         """
         try:
-            item = self._queue.get(timeout=timeout)
+            item = self._get(True, timeout)  # positional: the reader's hot path
         except Empty:
             raise TimeoutError(f"no item on {self.name} within {timeout} s") from None
         if item is _END:

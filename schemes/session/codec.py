@@ -10,9 +10,11 @@ A value is stored as ``(kind, data)``:
   array whose first item says what it is (``["l", ...]``, ``["d", {...}]``, ``["b", b64]``,
   ``["x", xml]``), scalars stay themselves.
 
-Anything else (tuples, sets, subclasses such as ``IntEnum``, non-``str`` dict keys, cycles)
-is refused with :class:`UnsupportedRepresentation` before anything is written: a type JSON
-would silently change is not stored. Nothing is ever pickled.
+What may be stored is decided by :mod:`kernel.representation`, as for every scheme: anything
+else (tuples, sets, subclasses such as ``IntEnum``, non-``str`` dict keys, cycles, nesting
+deeper than its limit, XML that would not read back) is refused with
+:class:`UnsupportedRepresentation` before anything is written. The stored format stays
+the one above (schema 2), so stores written before keep reading. Nothing is ever pickled.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from kernel.errors import UnsupportedRepresentation
-from kernel.xmltext import XMLTextError, parse, serialize
+from kernel.representation import is_plain, xml_text
+from kernel.xmltext import parse, serialize
 
 __all__ = ["encode", "decode"]
 
 _SCALARS = (type(None), bool, int, float, str)
-_MAX_DEPTH = 200
 _dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False).encode
 _loads = json.loads
 
@@ -47,9 +49,9 @@ def _encode(value: Any) -> tuple[str, bytes]:
         return "j", _dumps(value).encode()
     if t is bytes:
         return "b", value
-    if isinstance(value, ET.Element):
-        return "x", _xml(value).encode()
-    if _plain(value, 0):
+    if t is ET.Element:
+        return "x", xml_text(value).encode()
+    if is_plain(value):
         return "j", _dumps(value).encode()
     return "t", _dumps(_tag(value, 0)).encode()
 
@@ -79,33 +81,6 @@ def _decode(kind: str, data: bytes) -> Any:
     raise UnsupportedRepresentation(f"stored value has unknown kind {kind!r}; newer roc?")
 
 
-def _refuse(value: Any, why: str = "") -> UnsupportedRepresentation:
-    return UnsupportedRepresentation(
-        f"cannot store a {type(value).__name__}{why}: session values are None, bool, int, "
-        "float, str, bytes, xml.etree Elements, and lists or str-keyed dicts of these"
-    )
-
-
-def _plain(value: Any, depth: int) -> bool:
-    """True if JSON keeps every type in ``value``; False if it needs tags; raises if
-    nothing can store it."""
-    if depth > _MAX_DEPTH:
-        raise _refuse(value, f" nested deeper than {_MAX_DEPTH} levels (or a cycle)")
-    t = type(value)
-    if t in _SCALARS:
-        return True
-    if t is list:
-        return all([_plain(item, depth + 1) for item in value])
-    if t is dict:
-        for key in value:
-            if type(key) is not str:
-                raise _refuse(key, " as a dict key (JSON would turn it into a str)")
-        return all([_plain(item, depth + 1) for item in value.values()])
-    if t is bytes or isinstance(value, ET.Element):
-        return False
-    raise _refuse(value)
-
-
 def _tag(value: Any, depth: int) -> Any:
     t = type(value)
     if t in _SCALARS:
@@ -116,7 +91,7 @@ def _tag(value: Any, depth: int) -> Any:
         return ["d", {key: _tag(item, depth + 1) for key, item in value.items()}]
     if t is bytes:
         return ["b", base64.b64encode(value).decode()]
-    return ["x", _xml(value)]
+    return ["x", serialize(value)]  # checked by is_plain
 
 
 def _untag(value: Any) -> Any:
@@ -130,17 +105,3 @@ def _untag(value: Any) -> Any:
     if tag == "b":
         return base64.b64decode(value[1])
     return parse(value[1])
-
-
-def _xml(element: ET.Element) -> str:
-    """XML text that parses back to the same element: ElementTree writes whatever it is
-    given (control characters, a tag with a space, a bare comment), so check it here,
-    before anything is written, rather than fail on every later SOURCE."""
-    text = serialize(element)
-    try:
-        same = serialize(parse(text)) == text
-    except XMLTextError:
-        same = False
-    if not same:
-        raise _refuse(element, " whose XML would not read back the same")
-    return text

@@ -16,7 +16,8 @@ import pytest
 
 from kernel import Kernel
 from kernel.errors import ConfigError, MalformedURI
-from schemes.chan import ChanError, serve
+from schemes.chan import ChanError
+from schemes.chan.net import serve
 
 from .rawpeer import FAST, WAIT, Raw, closed_within, connected, instance, port_of, refusal
 

@@ -15,17 +15,8 @@ from hypothesis import strategies as st
 
 from kernel import Kernel
 from schemes.chan import ChanError
-from schemes.chan.wire import (
-    ACK,
-    MSG,
-    Frames,
-    ProtocolError,
-    ack_frame,
-    data_frame,
-    decode,
-    encode,
-    frame,
-)
+from schemes.chan.net.frames import ACK, MSG, Frames, ProtocolError, ack_frame, data_frame, frame
+from schemes.chan.net.values import decode, encode
 
 from .test_tcp import FAST, WAIT, connected, echoes
 

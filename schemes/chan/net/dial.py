@@ -10,51 +10,60 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kernel.errors import LimitExceeded
 
-from .conn import TRANSIENT, Conn, Rejected, is_id, same_proof
-from .errors import AlreadyConnected, ChanError, ChannelClosed, StreamFull
-from .tcp import TcpLink, too_large
-from .wire import (
-    AUTH,
+from ..address import base_of, is_id
+from ..errors import AlreadyConnected, ChanError, ChannelClosed, StreamFull
+from ..instance import Instance
+from . import handshake
+from .conn import TRANSIENT, Conn
+from .frames import (
     BYE,
     ERROR,
     FREE,
-    HELLO,
     OK,
     OPEN,
     RESUME,
-    VERSION,
     ProtocolError,
+    Rejected,
     data_frame,
     fields_of,
     frame,
     raw_frame,
 )
-
-if TYPE_CHECKING:
-    from .instance import Instance
-    from .net import Network
+from .link import TcpLink, too_large
+from .node import Node
+from .pump import carry
 
 __all__ = ["open_link", "free_send", "redial"]
 
 
-async def open_link(net: Network, instance: Instance, host: str, port: int, to: str) -> str:
+async def open_link(net: Node, instance: Instance, host: str, port: int, to: str) -> str:
     conn, hello = await _dialled(net, host, port, to)
     try:
         link_id = secrets.token_hex(16).upper()
-        me = net.address_base or _unlistened(conn.writer.get_extra_info("sockname")[0])
+        me = net.address_base or base_of(conn.writer.get_extra_info("sockname")[0], 0)
         conn.write(frame(OPEN, {"to": to, "link": link_id, "from": me + instance.id}))
         reply = await _answer(net, conn, host, port, to)
         peer_id = reply.get("peer")
         if not is_id(peer_id):
             raise ChanError(f"chan://{host}:{port} answered with garbage")
-        link = TcpLink(net, instance, f"chan://{host}:{port}/{peer_id}", link_id, True, net.cap)
+        settings = net.settings
+        link = TcpLink(
+            net,
+            instance,
+            f"chan://{host}:{port}/{peer_id}",
+            link_id,
+            True,
+            settings.cap,
+            settings.give_up_after,
+            conn.limit,
+        )
         link.target = (host, port)
         link.peer_incarnation = str(hello.get("inc"))
-        link.conn, link.limit = conn, conn.limit
+        link.conn = conn
         try:
             instance.attach(link)
         except BaseException:  # connected meanwhile: end the far side in order
@@ -64,16 +73,11 @@ async def open_link(net: Network, instance: Instance, host: str, port: int, to: 
         conn.close()
         raise
     net.dialled[link_id] = link
-    net.spawn(net.pump(conn, link))
+    net.spawn(carry(net, conn, link))
     return link.peer
 
 
-def _unlistened(host: str) -> str:
-    """The address base of a kernel that does not listen: its host, port 0."""
-    return f"chan://[{host}]:0/" if ":" in host else f"chan://{host}:0/"
-
-
-async def free_send(net: Network, host: str, port: int, to: str, payload: bytes) -> None:
+async def free_send(net: Node, host: str, port: int, to: str, payload: bytes) -> None:
     conn, _ = await _dialled(net, host, port, to)
     try:
         if len(payload) + 32 > conn.limit:
@@ -84,7 +88,7 @@ async def free_send(net: Network, host: str, port: int, to: str, payload: bytes)
         conn.close()
 
 
-async def _dialled(net: Network, host: str, port: int, to: str) -> tuple[Conn, dict[str, Any]]:
+async def _dialled(net: Node, host: str, port: int, to: str) -> tuple[Conn, dict[str, Any]]:
     """``_dial`` for a user's request: failures as chan: errors."""
     where = f"chan://{host}:{port}/{to[:8]}…"
     try:
@@ -97,11 +101,11 @@ async def _dialled(net: Network, host: str, port: int, to: str) -> tuple[Conn, d
         raise ChanError(f"cannot reach {where}: {str(e) or type(e).__name__}") from None
 
 
-async def _answer(net: Network, conn: Conn, host: str, port: int, to: str) -> dict[str, Any]:
+async def _answer(net: Node, conn: Conn, host: str, port: int, to: str) -> dict[str, Any]:
     """The peer's answer to a request: its fields, or the chan: error it stands for."""
     where = f"chan://{host}:{port}/{to[:8]}…"
     try:
-        kind, body = await conn.next(net.suspect_after)
+        kind, body = await conn.next(net.settings.suspect_after)
     except TRANSIENT as e:
         raise ChanError(f"no answer from {where}: {e or type(e).__name__}") from None
     fields = fields_of(body)
@@ -118,45 +122,24 @@ async def _answer(net: Network, conn: Conn, host: str, port: int, to: str) -> di
     raise ChanError(reason)
 
 
-async def _dial(net: Network, host: str, port: int) -> tuple[Conn, dict[str, Any]]:
+async def _dial(net: Node, host: str, port: int) -> tuple[Conn, dict[str, Any]]:
     """A connection to HOST:PORT past the handshake, and the peer's hello."""
+    settings = net.settings
     reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(host, port, ssl=net.ssl_client), net.suspect_after
+        asyncio.open_connection(host, port, ssl=settings.ssl_client), settings.suspect_after
     )
-    conn = Conn(net, reader, writer)
+    conn = net.connection(reader, writer)
     try:
-        async with asyncio.timeout(net.suspect_after):  # one deadline for the handshake
-            return await _handshake(net, conn)
+        async with asyncio.timeout(settings.suspect_after):  # one deadline for the handshake
+            hello = await handshake.as_dialler(conn, settings, net.incarnation)
     except BaseException:
         conn.close()
         raise
-
-
-async def _handshake(net: Network, conn: Conn) -> tuple[Conn, dict[str, Any]]:
-    """The hello both ways and, with chan.secret, the proofs; the peer's hello."""
-    ours = secrets.token_hex(16)
-    conn.write(
-        frame(HELLO, {"v": VERSION, "inc": net.incarnation, "nonce": ours, "max": net.max_frame})
-    )
-    kind, body = await conn.next(net.suspect_after)
-    hello = fields_of(body)
-    if kind == ERROR:
-        raise Rejected(str(hello.get("code")), str(hello.get("reason")))
-    if kind != HELLO or hello.get("v") != VERSION:
-        raise Rejected("version", "the peer speaks another protocol version")
-    conn.agree(hello)
-    theirs, proof = str(hello.get("nonce")), hello.get("proof")
-    if net.secret is not None:
-        if not same_proof(proof, net.mac("server", ours, theirs)):
-            raise Rejected("auth", "the peer kernel did not prove it knows chan.secret")
-        conn.write(frame(AUTH, {"mac": net.mac("client", theirs, ours)}))
-    elif proof is not None:
-        raise Rejected("auth", "the peer kernel needs chan.secret; this one has none")
-    conn.frames.limit = net.max_frame
+    conn.identified(settings.max_frame)  # the peer we chose to dial
     return conn, hello
 
 
-async def redial(net: Network, link: TcpLink) -> None:
+async def redial(net: Node, link: TcpLink) -> None:
     """Reconnect ``link`` with backoff, until it resumes or fails for good; a peer that
     provokes anything unforeseen ends the link (permFail), never the task silently."""
     try:
@@ -166,14 +149,15 @@ async def redial(net: Network, link: TcpLink) -> None:
         link.perm_fail(f"a protocol error while reconnecting ({type(e).__name__})")
 
 
-async def _redial(net: Network, link: TcpLink) -> None:
+async def _redial(net: Node, link: TcpLink) -> None:
     assert link.target is not None
     host, port = link.target
-    delay = min(0.02, net.heartbeat)
+    settings = net.settings
+    delay = min(0.02, settings.heartbeat)
     while not link.done:
-        left = net.give_up_after - (net.now() - link.failed_at)
+        left = settings.give_up_after - (net.now() - link.failed_at)
         if left <= 0:
-            link.perm_fail(f"no connection for give_up_after = {net.give_up_after} s")
+            link.perm_fail(f"no connection for give_up_after = {settings.give_up_after} s")
             return
         try:
             conn, hello = await _dial(net, host, port)
@@ -189,7 +173,7 @@ async def _redial(net: Network, link: TcpLink) -> None:
                 return
             try:
                 conn.write(frame(RESUME, {"link": link.id, "recv": link.received}))
-                kind, body = await conn.next(net.suspect_after)
+                kind, body = await conn.next(settings.suspect_after)
                 fields = fields_of(body)
                 received = fields.get("recv")
                 if kind == ERROR and fields.get("code") == "gone":
@@ -205,7 +189,7 @@ async def _redial(net: Network, link: TcpLink) -> None:
                     conn.close()
                     return
                 link.resume(conn, received)
-                net.spawn(net.pump(conn, link))
+                net.spawn(carry(net, conn, link))
                 return
         await asyncio.sleep(min(delay, max(left, 0.001)))
         delay = min(delay * 2, 1.0)

@@ -9,37 +9,61 @@ order across any number of broken connections, and only positive evidence (or
 ``give_up_after``) ends the link with ``permFail``.
 
 User threads call :meth:`send` and :meth:`disconnect`; everything else runs on the network
-thread, which owns the connection (see ``net.py``).
+thread, which owns the connection. What the link needs from whatever carries it is the
+small :class:`Carrier` protocol (scheduling, time, redialling, forgetting, a log) and a
+:class:`Pipe` to write to, so it runs as well over a fake carrier in a test, with no
+sockets, as over TCP.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from kernel.errors import LimitExceeded
 
-from .errors import ChannelClosed, NotConnected, StreamFull
-from .link import DISCONNECT, OK, PERM_FAIL, TEMP_FAIL, Endpoint, Link, short
-from .wire import (
-    ACK,
-    BYE,
-    ERROR,
-    MSG,
-    ProtocolError,
-    ack_frame,
-    data_frame,
-    decode,
-    encode,
-    fields_of,
-    seq_of,
-)
+from ..errors import ChannelClosed, NotConnected, StreamFull
+from ..link import DISCONNECT, OK, PERM_FAIL, TEMP_FAIL, Endpoint, Link, short
+from .frames import ACK, BYE, ERROR, MSG, ProtocolError, ack_frame, data_frame, fields_of, seq_of
+from .values import decode, encode
 
-if TYPE_CHECKING:
-    from .net import Conn, Network
+__all__ = ["TcpLink", "Carrier", "Pipe", "UNDECODED", "decode_message", "too_large", "short_id"]
 
-__all__ = ["TcpLink"]
+#: ``on_frame``'s value when the message is still to be decoded
+UNDECODED: Any = object()
+
+
+class Pipe(Protocol):
+    """What a link writes to: one connection."""
+
+    limit: int  # the largest frame both ends accept
+
+    def write(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Carrier(Protocol):
+    """What a link needs from what carries it (the network thread, or a test's fake)."""
+
+    log: logging.Logger
+
+    def call_soon(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` on the network thread soon (from any thread)."""
+
+    def later(self, delay: float, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` after ``delay`` seconds; something with ``cancel()``, or None."""
+
+    def now(self) -> float: ...
+
+    def redial(self, link: TcpLink) -> None:
+        """Start reconnecting ``link`` (a client's), until it resumes or fails for good."""
+
+    def forget(self, link: TcpLink) -> None:
+        """The link has ended: let go of it."""
 
 
 class TcpLink(Link):
@@ -48,6 +72,7 @@ class TcpLink(Link):
 
     __slots__ = (
         "net",
+        "give_up_after",
         "owner",
         "peer",
         "id",
@@ -75,9 +100,18 @@ class TcpLink(Link):
     )
 
     def __init__(
-        self, net: Network, owner: Endpoint, peer: str, id: str, client: bool, cap: int
+        self,
+        net: Carrier,
+        owner: Endpoint,
+        peer: str,
+        id: str,
+        client: bool,
+        cap: int,
+        give_up_after: float,
+        limit: int,
     ) -> None:
         self.net = net
+        self.give_up_after = give_up_after
         self.owner = owner
         self.peer = peer
         self.id = id  # the link's own id (a capability too), named when a client resumes
@@ -91,9 +125,9 @@ class TcpLink(Link):
         self.received = 0  # the highest sequence number delivered here, in order
         self.failed_at = 0.0  # when the link went into tempFail with no progress since
         self._progress = True  # a message or an ACK got through since the last resume
-        self.limit = net.max_frame  # the largest frame both ends accept (see Conn.agree)
-        self.paused = False  # not reading: the owner's stream is full (see Network.pump)
-        self.conn: Conn | None = None
+        self.limit = limit  # the largest frame both ends accept (see Conn.agree)
+        self.paused = False  # not reading: the owner's stream is full (see pump.py)
+        self.conn: Pipe | None = None
         self._lock = threading.Lock()
         self._seq = 0
         self._unsent: deque[tuple[int, bytes]] = deque()
@@ -154,8 +188,9 @@ class TcpLink(Link):
             self._unsent.clear()
         conn.write(frames)
 
-    def on_frame(self, kind: int, body: bytes) -> None:
-        """A frame from the peer on the current connection."""
+    def on_frame(self, kind: int, body: bytes, value: Any = UNDECODED) -> None:
+        """A frame from the peer on the current connection (a message's ``value`` decoded
+        already, off the network thread, if it was large)."""
         if kind == ACK:
             self._acked(seq_of(body))
             return
@@ -174,15 +209,13 @@ class TcpLink(Link):
             self.received = seq
             self._peer_left()
             return
-        try:  # decoded before it counts as received: a message is never skipped
-            value = decode(body[8:])
-        except ProtocolError as e:
-            raise ProtocolError(f"message {seq} cannot be decoded: {e}") from None
+        if value is UNDECODED:  # decoded before it counts as received: never skipped
+            value = decode_message(body)
         self.received = seq
         self._progress = True
         if not self.over:
             try:
-                self.owner.messages.put(value, force=True)  # room made: see Network.pump
+                self.owner.messages.put(value, force=True)  # room made: see pump.py
             except ChannelClosed:  # the instance closed; its BYE is on its way
                 pass
 
@@ -225,7 +258,7 @@ class TcpLink(Link):
             self.owner.on_link(self, DISCONNECT)
         self.finish()
 
-    def resume(self, conn: Conn, peer_received: int) -> None:
+    def resume(self, conn: Pipe, peer_received: int) -> None:
         """``conn`` now carries the link; the peer has received up to ``peer_received``:
         send the rest again, in order, and tell the owner ``ok`` if it was in tempFail."""
         old, self.conn = self.conn, conn
@@ -257,7 +290,7 @@ class TcpLink(Link):
         if over and not self._unsent and not self._inflight:
             self.finish()
 
-    def lost(self, conn: Conn, why: str) -> None:
+    def lost(self, conn: Pipe, why: str) -> None:
         """``conn`` broke or went quiet: ``tempFail``, then wait (a server) or redial (a
         client) until ``give_up_after``."""
         if conn is not self.conn or self.done:
@@ -276,13 +309,13 @@ class TcpLink(Link):
         if self.client:
             self.net.redial(self)
         elif self._timer is None:
-            left = self.net.give_up_after - (self.net.now() - self.failed_at)
+            left = self.give_up_after - (self.net.now() - self.failed_at)
             self._timer = self.net.later(max(left, 0.0), self._give_up)
 
     def _give_up(self) -> None:
         self._timer = None
         if self.conn is None and not self.done:
-            self.perm_fail(f"no connection for give_up_after = {self.net.give_up_after} s")
+            self.perm_fail(f"no connection for give_up_after = {self.give_up_after} s")
 
     def perm_fail(self, why: str) -> None:
         """The link is gone for good: buffers dropped, the owner told ``permFail``."""
@@ -316,6 +349,15 @@ class TcpLink(Link):
 
     def __repr__(self) -> str:
         return f"<TcpLink to {short(self.peer)} {self.state}{' over' if self.over else ''}>"
+
+
+def decode_message(body: bytes) -> Any:
+    """The value of a ``MSG`` frame's body; ProtocolError naming the message if it does
+    not decode."""
+    try:
+        return decode(body[8:])
+    except ProtocolError as e:
+        raise ProtocolError(f"message {seq_of(body)} cannot be decoded: {e}") from None
 
 
 def too_large(size: int, limit: int, peer: str) -> str:

@@ -1,4 +1,4 @@
-"""What travels between two kernels: length-prefixed frames and values encoded without pickle.
+"""Framing: what travels between two kernels, cut into length-prefixed frames.
 
 A frame is a 4-byte big-endian body length, a 1-byte kind, then the body. Messages and the
 end of a link (``MSG``, ``BYE``) carry an 8-byte sequence number before their body, so the
@@ -6,28 +6,22 @@ receiver can drop what it already has after a retransmission. ``ACK`` (also the 
 carries the highest sequence number received in order. Every other frame's body is a JSON
 object (the handshake and its answers).
 
-Values are JSON with a tag for what JSON cannot say: ``{"\\u0000": "b", "v": base64}`` for
-bytes, ``"x"`` with the XML text for an Element, and ``"d"`` with key-value pairs for a
-dict that happens to use the tag's key itself. So a value arrives with the type it left with.
+A frame's header (length and kind) can be read before its body (:meth:`Frames.head`), so a
+listener can refuse a frame for a target it does not have without reading it.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import struct
 from typing import Any
-from xml.etree.ElementTree import Element
-
-from kernel.errors import UnsupportedRepresentation
-from kernel.xmltext import XMLTextError, parse, serialize
 
 __all__ = [
     "VERSION",
     "ProtocolError",
+    "Rejected",
     "Frames",
-    "encode",
-    "decode",
+    "HANDSHAKE_FRAME",
     "frame",
     "raw_frame",
     "data_frame",
@@ -55,90 +49,25 @@ _KINDS = frozenset(range(1, 11))
 _HEAD = struct.Struct(">IB")
 _DATA_HEAD = struct.Struct(">IBQ")
 _SEQ = struct.Struct(">Q")
-_TAG = "\x00"
-_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+#: the largest frame a peer may send before it is identified (the handshake's frames)
+HANDSHAKE_FRAME = 4096
 
 
 class ProtocolError(Exception):
     """The peer sent something this protocol does not allow; the connection is closed."""
 
 
-# -- values ---------------------------------------------------------------------------------
+class Rejected(ProtocolError):
+    """A refusal with a ``code`` the other side acts on (``gone`` means permFail)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def encode(value: Any) -> bytes:
-    """``value`` (a checked message) as UTF-8 JSON, tagged where JSON has no word for it;
-    UnsupportedRepresentation for what the receiver could not decode (a lone surrogate,
-    an int beyond JSON's digits, an element that is no XML), so nothing such is sent."""
-    try:
-        if type(value) in _JSON_SCALARS:
-            return _dumps(value).encode()
-        return _dumps(_tagged(value)).encode()
-    except UnsupportedRepresentation:
-        raise
-    except (ValueError, TypeError, RecursionError, ProtocolError) as e:  # UnicodeError too
-        raise UnsupportedRepresentation(
-            f"the message cannot travel to another kernel: {type(e).__name__}: {str(e)[:80]}"
-        ) from None
-
-
-def _tagged(value: Any) -> Any:
-    kind = type(value)
-    if kind in _JSON_SCALARS:
-        return value
-    if kind is bytes:
-        return {_TAG: "b", "v": base64.b64encode(value).decode("ascii")}
-    if kind is list:
-        return [_tagged(item) for item in value]
-    if kind is dict:
-        if _TAG in value:
-            return {_TAG: "d", "v": [[k, _tagged(v)] for k, v in value.items()]}
-        return {k: _tagged(v) for k, v in value.items()}
-    if isinstance(value, Element):
-        return {_TAG: "x", "v": _xml(value)}
-    raise ProtocolError(f"a {kind.__name__} cannot travel")  # checked() lets none through
-
-
-def _xml(element: Element) -> str:
-    """The element's XML without its tail (text after it, which belongs to its parent),
-    checked to parse as the receiver will parse it."""
-    text = serialize(element)
-    try:
-        parse(text)
-    except XMLTextError as e:  # control characters, a bad tag name: the receiver would refuse
-        raise UnsupportedRepresentation(f"the XML element would not read back: {e}") from None
-    return text
-
-
-def _untag(obj: dict[str, Any]) -> Any:
-    tag = obj.get(_TAG)
-    if tag is None:
-        return obj
-    if len(obj) != 2 or "v" not in obj:
-        raise ProtocolError("a malformed tagged value")
-    value = obj["v"]
-    if tag == "b":
-        return base64.b64decode(value, validate=True)
-    if tag == "x":
-        return parse(value)
-    if tag == "d":
-        return {k: v for k, v in value}
-    raise ProtocolError(f"an unknown value tag {tag!r}")
-
-
-def decode(body: bytes) -> Any:
-    """The value ``encode`` made; ProtocolError for anything else."""
-    try:
-        return json.loads(body, object_hook=_untag)
-    except ProtocolError:
-        raise
-    except (ValueError, TypeError, RecursionError) as e:  # JSON, base64, XML
-        raise ProtocolError(f"an undecodable value ({type(e).__name__})") from None
-
-
-# -- frames -------------------------------------------------------------------------------
 
 
 def frame(kind: int, fields: dict[str, Any]) -> bytes:
@@ -180,6 +109,30 @@ class Frames:
     def add(self, data: bytes) -> None:
         """Keep ``data`` to be cut later (by ``one`` or ``feed``)."""
         self._buf += data
+
+    def __len__(self) -> int:
+        """Bytes held, not yet cut into frames."""
+        return len(self._buf)
+
+    def head(self, want: int) -> tuple[int, int, bytes] | None:
+        """``(length, kind, first bytes)`` of the next frame once its header and the first
+        ``want`` bytes of its body (or all of a shorter one) are here, else None; nothing
+        is cut, and only the header is checked (kind known; length at most ``limit`` is
+        checked when the frame is cut)."""
+        buf = self._buf
+        if len(buf) < 5:
+            return None
+        length, kind = _HEAD.unpack_from(buf)
+        if kind not in _KINDS:
+            raise ProtocolError(f"garbage (a frame of unknown kind {kind})")
+        if len(buf) < 5 + min(want, length):
+            return None
+        return length, kind, bytes(buf[5 : 5 + min(want, length)])
+
+    def wanted(self) -> int:
+        """The body length of the incomplete frame at the front (0 if none is announced)."""
+        buf = self._buf
+        return _HEAD.unpack_from(buf)[0] if len(buf) >= 5 else 0
 
     def one(self) -> tuple[int, bytes] | None:
         """The next whole frame, or None; the rest stays for later (and a later limit)."""
