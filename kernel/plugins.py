@@ -36,7 +36,7 @@ __all__ = [
 DEFAULT_PLUGINS = (
     "kernel.builtins",
     "schemes.session.plugin",
-    "schemes.chan",
+    "schemes.chan.plugin",
     "schemes.xml",
     "schemes.http",
     "dpml.plugin",

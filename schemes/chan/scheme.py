@@ -1,4 +1,4 @@
-"""The ``chan:`` scheme handler: SPEC 3.1's table of URIs and verbs.
+"""The ``chan:`` scheme handler: the README's table of ``chan:`` URIs and verbs.
 
 URIs are ``chan:ID`` and ``chan:ID/PART``; ``chan:null`` and ``chan:gate`` are what NEW
 makes. The handler owns this kernel's open instances and gates, in dicts keyed by URI, so

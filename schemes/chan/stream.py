@@ -128,13 +128,6 @@ class Stream:
         yield from iter(self._queue.get, _END)  # the loop runs in C
         self._put(_END)
 
-    def __next__(self) -> Any:
-        item = self._queue.get()
-        if item is _END:
-            self._queue.put(_END)
-            raise StopIteration
-        return item
-
     def __aiter__(self) -> AsyncIterator[Any]:
         return self
 

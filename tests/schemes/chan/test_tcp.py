@@ -1,5 +1,5 @@
-"""chan: between processes (SPEC 3.2): real peer processes on 127.0.0.1, a proxy that
-breaks the network on command, and peers that misbehave on purpose.
+"""chan: between processes (the README's section of that name): real peer processes on
+127.0.0.1, a proxy that breaks the network on command, and peers that misbehave on purpose.
 
 Timers are short (heartbeat 50 ms, tempFail after 0.5 s of silence) and every wait is
 bounded: a test that hangs fails within seconds instead.

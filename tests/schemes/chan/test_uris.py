@@ -1,4 +1,4 @@
-"""Every row of SPEC 3.1's table, and the typed errors around it."""
+"""Every row of the README's chan: table, and the typed errors around it."""
 
 from __future__ import annotations
 
