@@ -37,8 +37,8 @@ DEFAULT_PLUGINS = (
     "kernel.builtins",
     "schemes.session.plugin",
     "schemes.chan.plugin",
-    "schemes.xml",
-    "schemes.http",
+    "schemes.xml.plugin",
+    "schemes.http.plugin",
     "dpml.plugin",
 )
 DISTRIBUTION = "roc-kernel"

@@ -10,12 +10,9 @@ from typing import Any
 
 from ..config import Option, positive, relative_path
 from ..hookspecs import hookimpl
-from .accessors import ACCESSORS
-from .active import ActiveScheme, CuriScheme
-from .data import DataScheme
-from .ffcpl import FfcplScheme
-from .file import FileScheme
-from .transreptors import TRANSREPTORS
+
+# The handlers are imported inside the hooks, when a kernel starts: `roc --help` needs
+# only the config declarations and none of them.
 
 
 @hookimpl
@@ -34,6 +31,11 @@ def roc_config() -> dict[str, dict[str, Option]]:
 
 @hookimpl
 def roc_schemes(kernel: Any) -> dict[str, Any]:
+    from .active import ActiveScheme, CuriScheme
+    from .data import DataScheme
+    from .ffcpl import FfcplScheme
+    from .file import FileScheme
+
     accessors = {name: provided.obj for name, provided in kernel.accessors.items()}
     return {
         "data": DataScheme(),
@@ -46,9 +48,13 @@ def roc_schemes(kernel: Any) -> dict[str, Any]:
 
 @hookimpl
 def roc_accessors() -> dict[str, Any]:
+    from .accessors import ACCESSORS
+
     return dict(ACCESSORS)
 
 
 @hookimpl
 def roc_transreptors() -> dict[tuple[type, type], Any]:
+    from .transreptors import TRANSREPTORS
+
     return dict(TRANSREPTORS)
