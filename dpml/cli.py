@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import click
 
-from kernel.cli import debug_enabled, kernel_from_options
+from kernel.cli import debug_enabled, kernel_from_options, parse_settings, settings_option
 from kernel.errors import LimitExceeded
 from kernel.output import echo_value
 
@@ -51,6 +51,7 @@ MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed 
 )
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.option("--store", metavar="URL", help="Session store (SQLAlchemy URL).")
+@settings_option
 @click.option("--user", metavar="NAME", help="Run the script as this principal.")
 @click.option("--trace", is_flag=True, help="Print the tree of requests on stderr.")
 @click.option(
@@ -66,6 +67,7 @@ def run_command(
     args: tuple[str, ...],
     config: str | None,
     store: str | None,
+    sets: tuple[str, ...],
     user: str | None,
     trace: bool,
     max_steps: int,
@@ -100,9 +102,9 @@ def run_command(
         click.echo(
             f"{script}:{warning.line}:{warning.column}: warning: {warning.message}", err=True
         )
-    overrides: dict[str, dict[str, Any]] = {}
+    overrides: dict[str, dict[str, Any]] = parse_settings(sets)
     if store is not None:  # without a session: scheme the kernel refuses the table itself
-        overrides["session"] = {"store": store}
+        overrides.setdefault("session", {})["store"] = store
     tracer = Tracer() if trace else None
     with kernel_from_options(config, **overrides) as kernel:
         ctx = kernel.context(user)

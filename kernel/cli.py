@@ -33,6 +33,8 @@ __all__ = [
     "cli_plugins",
     "fail",
     "load_config_file",
+    "parse_settings",
+    "settings_option",
 ]
 
 _BUILTIN_COMMANDS = {
@@ -201,6 +203,35 @@ def kernel_from_options(
                 raise ConfigError(f"config table {table!r} must be a mapping of keys")
             tables.setdefault(table, {}).update(values)
     return Kernel(config=tables, plugins=plugins)
+
+
+def parse_settings(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """``--set TABLE.KEY=VALUE`` options as config tables. VALUE is read as a TOML value
+    when it is one (``10``, ``true``, ``"x"``), else taken as text."""
+    import tomllib
+
+    tables: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        name, eq, text = pair.partition("=")
+        table, dot, key = name.strip().partition(".")
+        if not eq or not dot or not table or not key:
+            raise click.BadParameter(f"{pair!r} is not TABLE.KEY=VALUE", param_hint="--set")
+        try:
+            parsed = tomllib.loads(f"v = {text}")
+        except tomllib.TOMLDecodeError:
+            parsed = {}
+        value = parsed["v"] if parsed.keys() == {"v"} else text
+        tables.setdefault(table, {})[key] = value
+    return tables
+
+
+settings_option = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="TABLE.KEY=VALUE",
+    help="A config value, over --config (repeatable): --set session.idle=60.",
+)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import cli_plugins, kernel_from_options
+from .cli import cli_plugins, kernel_from_options, parse_settings, settings_option
 from .errors import ConfigError
 from .output import echo_json, echo_table, echo_value
 
@@ -29,7 +29,6 @@ __all__ = [
     "exists_command",
     "delete_command",
     "sink_command",
-    "settings",
     "config_markdown",
 ]
 
@@ -194,37 +193,12 @@ def config_markdown(tables: Mapping[str, Mapping[str, Option]]) -> str:
     return "\n".join(out)
 
 
-def settings(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """``--set TABLE.KEY=VALUE`` options as config tables. VALUE is read as a TOML value
-    when it is one (``10``, ``true``, ``"x"``), else taken as text."""
-    import tomllib
-
-    tables: dict[str, dict[str, Any]] = {}
-    for pair in pairs:
-        name, eq, text = pair.partition("=")
-        table, dot, key = name.strip().partition(".")
-        if not eq or not dot or not table or not key:
-            raise click.BadParameter(f"{pair!r} is not TABLE.KEY=VALUE", param_hint="--set")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text
-        tables.setdefault(table, {})[key] = value
-    return tables
-
-
 def _request_command(name: str, help: str) -> Callable[[Callable[..., Any]], click.Command]:
     """The options every one-shot request takes."""
 
     def decorate(fn: Callable[..., Any]) -> click.Command:
         fn = click.option("--user", metavar="NAME", help="Make the request as this principal.")(fn)
-        fn = click.option(
-            "--set",
-            "sets",
-            multiple=True,
-            metavar="TABLE.KEY=VALUE",
-            help="A config value, over --config (repeatable): --set session.store=URL.",
-        )(fn)
+        fn = settings_option(fn)
         fn = _config_option(fn)
         return click.command(name, help=help)(fn)
 
@@ -232,7 +206,7 @@ def _request_command(name: str, help: str) -> Callable[[Callable[..., Any]], cli
 
 
 def _context(config: str | None, sets: tuple[str, ...], user: str | None) -> Any:
-    return kernel_from_options(config, **settings(sets)), user
+    return kernel_from_options(config, **parse_settings(sets)), user
 
 
 @_request_command("source", "SOURCE the resource URI and print its representation.")
