@@ -96,7 +96,7 @@ def root_cause(error: BaseException) -> BaseException:
 
 
 def status_of(error: BaseException) -> int:
-    """The HTTP status for an error: SPEC's table, anything else 500."""
+    """The HTTP status for an error: the README's table, anything else 500."""
     cause = root_cause(error)
     for kind, status in _STATUS:
         if isinstance(cause, kind):

@@ -1,4 +1,4 @@
-"""Namespace-aware literals, and XPointer fragments on arguments and targets (SPEC 4.3)."""
+"""Namespace-aware literals, and XPointer fragments on arguments and targets."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 # ruff: noqa: E501 - the scripts are transcribed with the documentation's own long lines
 """NetKernel 3's own DPML and accessor examples, run as the documentation writes them
-(SPEC 4.3). Each test names the page it was transcribed from; the scripts are unchanged
+(the README's "Coming from NetKernel"). Each test names the page it was transcribed from; the scripts are unchanged
 (whitespace aside), and the assertions are what the page says they produce. Data files
 the pages only name (bonjour.xml, style sheets) are written here, marked as ours.
 

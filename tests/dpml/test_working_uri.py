@@ -1,4 +1,4 @@
-"""A script's current working URI (SPEC 4.3): relative URIs resolve against it; ffcpl:;
+"""A script's current working URI: relative URIs resolve against it; ffcpl:;
 --arg by reference; a literal script has none."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Arguments that travel: named arguments are part of a request's address on every
-scheme, and the verb accessors pass their extra arguments on (SPEC 4.3)."""
+scheme, and the verb accessors pass their extra arguments on."""
 
 from __future__ import annotations
 

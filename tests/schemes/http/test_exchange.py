@@ -1,4 +1,4 @@
-"""The request and the response as resources, rendering and errors (SPEC §7.3)."""
+"""The request and the response as resources, rendering and errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Routes (SPEC §7.2): matching, substitution without injection, methods, verbs, 413."""
+"""Routes: matching, substitution without injection, methods, verbs, 413."""
 
 from __future__ import annotations
 

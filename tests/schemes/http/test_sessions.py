@@ -1,4 +1,4 @@
-"""The session mapper (SPEC §7.4), in-process: cookies, lazy creation, rotation, logout."""
+"""The session mapper, in-process: cookies, lazy creation, rotation, logout."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The XML accessors (SPEC 4.3): xslt, xpatheval, toURI, cast; and what they refuse."""
+"""The XML accessors: xslt, xpatheval, toURI, cast; and what they refuse."""
 
 from __future__ import annotations
 
