@@ -11,8 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"  # the one place it is written: pyproject.toml reads it from here
 
-# Names are imported when first used (PEP 562), so ``roc --version`` and ``--help`` do not
-# pay for the whole kernel; ``from kernel import Kernel`` works as usual.
+from . import errors
+from .errors import (
+    AccessDenied,
+    ConfigError,
+    KernelError,
+    LimitExceeded,
+    MalformedURI,
+    ResourceNotFound,
+    Thrown,
+    UnresolvedURI,
+    UnsupportedRepresentation,
+    VerbNotSupported,
+)
+
+# The rest is imported when first used (PEP 562), so ``roc --version`` and ``--help`` do
+# not pay for the whole kernel; ``from kernel import Kernel`` works as usual.
 _HOMES = {
     "Kernel": "kernel",
     "Context": "context",
@@ -23,29 +37,14 @@ _HOMES = {
     "Option": "config",
     "hookimpl": "hookspecs",
     "hookspec": "hookspecs",
-    **dict.fromkeys(
-        [
-            "KernelError",
-            "UnresolvedURI",
-            "MalformedURI",
-            "VerbNotSupported",
-            "ResourceNotFound",
-            "AccessDenied",
-            "UnsupportedRepresentation",
-            "ConfigError",
-            "Thrown",
-            "LimitExceeded",
-        ],
-        "errors",
-    ),
 }
 
 
 def __getattr__(name: str) -> Any:
     import importlib
 
-    if name in ("errors", "uri"):
-        return importlib.import_module(f".{name}", __name__)
+    if name == "uri":
+        return importlib.import_module(".uri", __name__)
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -55,21 +54,9 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from . import errors, uri
+    from . import uri
     from .config import Option
     from .context import Context
-    from .errors import (
-        AccessDenied,
-        ConfigError,
-        KernelError,
-        LimitExceeded,
-        MalformedURI,
-        ResourceNotFound,
-        Thrown,
-        UnresolvedURI,
-        UnsupportedRepresentation,
-        VerbNotSupported,
-    )
     from .hookspecs import hookimpl, hookspec
     from .kernel import Kernel
     from .request import Request, Response, Value, Verb

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -41,3 +42,20 @@ def pg_url() -> str:
     if not url:
         pytest.skip("ROC_TEST_PG_URL is not set")
     return url
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL store URL in a fresh schema, dropped afterwards (parallel runs and
+    other tests never see each other's tables)."""
+    import psycopg
+
+    schema = "roc_test_" + secrets.token_hex(6)
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -3,9 +3,7 @@ alternates between them keeps one session through login, writes and logout."""
 
 from __future__ import annotations
 
-import secrets
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,26 +13,11 @@ from .conftest import SITE
 from .server import Server
 
 
-@pytest.fixture
-def pg_schema_url(pg_url: str) -> Iterator[str]:
-    import psycopg
-
-    schema = "roc_http_test_" + secrets.token_hex(6)
-    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
 @pytest.fixture(params=["sqlite-file", "postgresql"])
 def store(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite-file":
         return "sqlite:///shared.db"  # relative: beside the config file
-    return str(request.getfixturevalue("pg_schema_url"))
+    return str(request.getfixturevalue("pg_store"))
 
 
 def test_a_client_alternates_between_two_servers(tmp_path: Path, store: str):

@@ -3,7 +3,6 @@ PostgreSQL (a fresh schema per test, so parallel runs never collide)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,21 +26,6 @@ class Recorder:
     @hookimpl
     def roc_session_ended(self, uri: str, reason: str) -> None:
         self.ended.append((uri, reason))
-
-
-@pytest.fixture
-def pg_store(pg_url: str) -> Iterator[str]:
-    import psycopg
-
-    schema = "roc_session_test_" + secrets.token_hex(6)
-    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(params=["memory", "file", "postgresql"])
