@@ -113,32 +113,29 @@ class SessionState:
 
     def rotate(self, user: str | None) -> str:
         """A new id with the same values; the old one ended. With ``user``, owned by that
-        user (a login). Returns the new session's URI."""
+        user (a login). Returns the new session's URI.
+
+        The store moves the session to its new id in one transaction (NEW
+        ``session:GUID``), so a concurrent request's write lands before the move and goes
+        with it, or finds the old id ended: none is lost in between."""
         with self._lock:
             owner = user if user is not None else self.principal
-            old, old_login, reader = self.sid, self.login, self.ctx()
-            values = {}
-            if old is not None:
-                for key in reader.source("session:" + old)["keys"]:
-                    values[key] = reader.source(f"session:{old}+key@{escape(key)}")
-            new = self.base.new("session:null", self._options(owner))
+            old, old_login = self.sid, self.login
+            options = {"user": owner} if owner is not None else None
+            if old is None:
+                new = self.base.new("session:null", self._options(owner))
+            else:
+                new = self.ctx().new("session:" + old, options)
             login = None
-            try:
-                writer = self.kernel.context(owner)
-                for key, value in values.items():
-                    writer.sink(f"{new}+key@{escape(key)}", value)
-                if owner is not None:
-                    login = self.base.new("session:null", self._options())
+            if owner is not None:
+                login = self.base.new("session:null", self._options())
+                try:
                     self.base.sink(
                         f"{login}+key@{escape(LOGIN_KEY)}", {"user": owner, "session": new}
                     )
-            except BaseException:  # nothing half-made is left behind
-                writer.delete(new)
-                if login is not None:
+                except BaseException:  # no half-made login record is left behind
                     self.base.delete(login)
-                raise
-            if old is not None:
-                reader.delete("session:" + old)
+                    raise
             if old_login is not None:
                 self.base.delete("session:" + old_login)
             self.sid, self.principal = new[8:], owner

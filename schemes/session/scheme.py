@@ -290,9 +290,7 @@ class SessionScheme:
         store = self._store()
         if sid is not None:
             if key is None:
-                raise MalformedURI(
-                    "NEW creates sessions at session:null (or a key at session:GUID+key@K)"
-                )
+                return self._rotate(store, sid, request)
             now = self.clock()
             _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
             kind, data = encode(None)
@@ -321,6 +319,9 @@ class SessionScheme:
         for victim in evicted:
             log.info("session %s evicted to make room", redact(victim))
             self._ended(victim, "evicted")
+        return self._created(sid, owner)
+
+    def _created(self, sid: str, owner: str | None) -> str:
         uri = address.session_uri(sid)
         if self._on_created is not None:
             try:
@@ -329,15 +330,36 @@ class SessionScheme:
                 log.exception("roc_session_created hook failed for %s", redact(sid))
         return uri
 
-    def _new_options(self, primary: Any) -> tuple[str | None, int, int | None]:
-        if primary is None:
-            return None, self.idle, self.lifetime
-        if not isinstance(primary, dict) or not _NEW_KEYS.issuperset(primary):
+    def _rotate(self, store: Store, sid: str, request: Request) -> str:
+        """NEW ``session:GUID``: the same session under a new id, as a login needs against
+        fixation. Its values stay with it, the old id is ended (SessionExpired from then
+        on) in the same transaction, so a concurrent write is never lost in between. With
+        ``{"user": U}`` it becomes U's: only its owner may rotate an owned session (the
+        usual check), so an owner hands it on, and an anonymous one is claimed at login."""
+        t = self.clock()
+        owner, _, _, expires, idle, deadline = self._live_row(store, sid, request, t)
+        if request.primary is not None and (
+            not isinstance(request.primary, dict) or set(request.primary) - {"user"}
+        ):
             raise ConfigError(
-                "NEW session:null takes an optional dict with keys user, idle, lifetime; "
-                f"got {primary!r}"
+                "NEW session:GUID takes an optional dict with the key user; "
+                f"got {request.primary!r}"
             )
-        owner = primary.get("user")
+        user = self._user((request.primary or {}).get("user")) or owner
+        start = math.ceil(t)
+        touched = start + idle if deadline is None else min(start + idle, deadline)
+        new = address.new_id()
+        per_user = self.max_per_user if user != owner else None
+        evicted = store.rotate(
+            sid, new, user, int(t), max(expires, touched), per_user, self.evict, self.tombstone_ttl
+        )
+        for victim in evicted:
+            log.info("session %s evicted to make room", redact(victim))
+            self._ended(victim, "evicted")
+        self._ended(sid, "deleted")
+        return self._created(new, user)
+
+    def _user(self, owner: Any) -> str | None:
         if owner is not None and (
             not isinstance(owner, str)
             or not 0 < len(owner) <= 255
@@ -347,6 +369,17 @@ class SessionScheme:
             raise ConfigError(
                 f"session user must be a non-empty str up to 255 chars, without NUL: {owner!r}"
             )
+        return owner
+
+    def _new_options(self, primary: Any) -> tuple[str | None, int, int | None]:
+        if primary is None:
+            return None, self.idle, self.lifetime
+        if not isinstance(primary, dict) or not _NEW_KEYS.issuperset(primary):
+            raise ConfigError(
+                "NEW session:null takes an optional dict with keys user, idle, lifetime; "
+                f"got {primary!r}"
+            )
+        owner = self._user(primary.get("user"))
         idle, lifetime = primary.get("idle"), primary.get("lifetime")
         return (
             owner,

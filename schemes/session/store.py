@@ -127,6 +127,21 @@ class Store:
             "idle_s",
             "deadline_s",
         )
+        self._rotate = st(
+            update(SESSIONS)
+            .where(S.id == _p("sid"), S.expires > _p("now"))
+            .values(
+                id=_p("new_sid"),
+                owner=_p("owner"),
+                last_access=_p("now"),
+                expires=_p("new_expires"),
+            ),
+            "sid",
+            "now",
+            "new_sid",
+            "owner",
+            "new_expires",
+        )
         self._end = st(delete(SESSIONS).where(S.id == _p("sid")).returning(S.expires), "sid")
         self._tombstone = st(
             upsert_insert(TOMBSTONES)
@@ -359,37 +374,85 @@ class Store:
             return []
 
         def create(conn: Any) -> list[str]:
-            if db.dialect == "postgresql":
-                if per_user is not None:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_user_lock(owner),))
-                if max_sessions is not None:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_GLOBAL_LOCK,))
-            evicted: list[str] = []
-            for limit, count, lru, args, what in (
-                (per_user, self._count_user, self._lru_user, (owner, now), "for this user"),
-                (max_sessions, self._count_all, self._lru_all, (now,), "in this store"),
-            ):
-                if limit is None:
-                    continue
-                n = conn.execute(count.sql, count.args(args)).fetchone()[0]
-                if n < limit:
-                    continue
-                if not evict:
-                    raise TooManySessions(
-                        f"{n} live sessions {what} reach the limit of {limit}; end one, "
-                        "or set session.on_limit = 'evict'"
-                    )
-                victims = [r[0] for r in conn.execute(lru.sql, lru.args((*args, n - limit + 1)))]
-                # a victim a concurrent DELETE removed first was ended (and reported) there
-                evicted += [
-                    victim
-                    for victim in victims
-                    if self._end_in(conn, victim, now, "evicted", tombstone_ttl) is not None
-                ]
+            evicted = self._hold_limits(
+                conn, owner, now, per_user, max_sessions, evict, tombstone_ttl
+            )
             conn.execute(self._insert.sql, row)
             return evicted
 
         return db.run(lambda c: db.transaction(c, create))
+
+    def _hold_limits(
+        self,
+        conn: Any,
+        owner: str | None,
+        now: int,
+        per_user: int | None,
+        max_sessions: int | None,
+        evict: bool,
+        tombstone_ttl: int,
+    ) -> list[str]:
+        """Make room for one more live session (of ``owner``, for ``per_user``) inside the
+        transaction ``conn``: TooManySessions, or evict the least recently used; returns
+        the ids this transaction ended."""
+        if self.db.dialect == "postgresql":
+            if per_user is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_user_lock(owner),))
+            if max_sessions is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_GLOBAL_LOCK,))
+        evicted: list[str] = []
+        for limit, count, lru, args, what in (
+            (per_user, self._count_user, self._lru_user, (owner, now), "for this user"),
+            (max_sessions, self._count_all, self._lru_all, (now,), "in this store"),
+        ):
+            if limit is None:
+                continue
+            n = conn.execute(count.sql, count.args(args)).fetchone()[0]
+            if n < limit:
+                continue
+            if not evict:
+                raise TooManySessions(
+                    f"{n} live sessions {what} reach the limit of {limit}; end one, "
+                    "or set session.on_limit = 'evict'"
+                )
+            victims = [r[0] for r in conn.execute(lru.sql, lru.args((*args, n - limit + 1)))]
+            # a victim a concurrent DELETE removed first was ended (and reported) there
+            evicted += [
+                victim
+                for victim in victims
+                if self._end_in(conn, victim, now, "evicted", tombstone_ttl) is not None
+            ]
+        return evicted
+
+    def rotate(
+        self,
+        sid: str,
+        new_sid: str,
+        owner: str | None,
+        now: int,
+        expires: int,
+        max_per_user: int | None = None,
+        evict: bool = False,
+        tombstone_ttl: int = 0,
+    ) -> list[str]:
+        """Give a live session the id ``new_sid`` (and ``owner``) in one transaction. Its
+        values hang on the row key, so they stay with it; the old id gets a tombstone. A
+        write racing the rotation lands before it (and moves with the session) or finds
+        the old id ended: nothing is lost in between. ``max_per_user`` is held for a new
+        owner. Returns the ids evicted to make room; SessionExpired if the session had
+        already ended."""
+        db = self.db
+        st = self._rotate
+
+        def rotate(conn: Any) -> list[str]:
+            evicted = self._hold_limits(conn, owner, now, max_per_user, None, evict, tombstone_ttl)
+            if conn.execute(st.sql, st.args((sid, now, new_sid, owner, expires))).rowcount == 0:
+                raise SessionExpired("the session ended before it could be given a new id")
+            stone = (sid, now, "deleted", now + tombstone_ttl)
+            conn.execute(self._tombstone.sql, self._tombstone.args(stone))
+            return evicted
+
+        return db.run(lambda c: db.transaction(c, rotate))
 
     def _end_in(self, conn: Any, sid: str, now: int, reason: str, ttl: int) -> int | None:
         row = conn.execute(self._end.sql, self._end.args((sid,))).fetchone()
