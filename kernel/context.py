@@ -13,58 +13,37 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from .errors import KernelError, MalformedURI, UnresolvedURI, VerbNotSupported
+from .dispatch import Layer, Methods, compile_handler, located
+from .errors import KernelError, MalformedURI
 from .request import Request, Response, Value, Verb
-from .uri import extend, split
+from .uri import extend
 
 if TYPE_CHECKING:
     from .kernel import Kernel
 
-__all__ = ["Context", "Methods", "compile_handler"]
+__all__ = ["Context", "Methods", "Layer", "compile_handler"]
 
 SOURCE, SINK, EXISTS, DELETE, NEW, META = Verb
 _new = tuple.__new__  # builds a Request without the NamedTuple __new__ call: the hot path
-_METHODS = {verb: verb.name.lower() for verb in Verb}
 _NO_FAST_PATH: dict[Verb, dict[str, Any]] = {verb: {} for verb in Verb}
-
-Methods = dict[Verb, Any]
-
-
-def compile_handler(scheme: str, handler: Any) -> Methods:
-    """The verb -> bound method table of a handler; META is always answered."""
-    methods: Methods = {}
-    for verb, name in _METHODS.items():
-        method = getattr(handler, name, None)
-        if callable(method):
-            methods[verb] = method
-    if META not in methods:
-        verbs = [verb.name for verb in methods] + ["META"]
-        doc = (type(handler).__doc__ or "").strip()
-
-        def meta(request: Request, ctx: Context) -> dict[str, Any]:
-            return {"scheme": scheme, "verbs": verbs, "doc": doc}
-
-        methods[META] = meta
-    return methods
 
 
 class Context:
     """Issues verb requests on behalf of a principal, through layered address spaces."""
 
-    __slots__ = ("kernel", "principal", "_tables", "_fast", "_source", "_sink", "_layers")
+    __slots__ = ("kernel", "principal", "_fast", "_source", "_sink", "_layers")
 
     def __init__(
         self,
         kernel: Kernel,
         principal: str | None = None,
-        layers: tuple[dict[str, Methods], ...] = (),
+        layers: tuple[Layer, ...] = (),
     ) -> None:
         self.kernel = kernel
         self.principal = principal
-        self._tables: dict[Verb, dict[str, Any]] = kernel._tables
         # With layers, every lookup must see them first: empty fast tables send every
         # verb down the general path.
-        self._fast = _NO_FAST_PATH if layers else self._tables
+        self._fast = _NO_FAST_PATH if layers else kernel.dispatcher.tables
         self._source = self._fast[SOURCE]
         self._sink = self._fast[SINK]
         self._layers = layers
@@ -83,7 +62,7 @@ class Context:
         try:
             rep = method(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)), self)
         except KernelError as e:
-            raise _located(e, uri, SOURCE) from None
+            raise located(e, uri, SOURCE) from None
         if type(rep) is Response:
             rep = rep.representation
         if rtype is None or type(rep) is rtype:
@@ -105,7 +84,7 @@ class Context:
         try:
             method(request, self)
         except KernelError as e:
-            raise _located(e, uri, SINK) from None
+            raise located(e, uri, SINK) from None
 
     def exists(self, uri: str) -> bool:
         """EXISTS ``uri`` -> bool."""
@@ -132,7 +111,7 @@ class Context:
             )
         if request.principal is None and self.principal is not None:
             request = request.replace(principal=self.principal)
-        response = self._call(request)
+        response = self.forward(request)
         if type(response) is not Response:
             response = Response(response)
         if request.rtype is not None:
@@ -143,7 +122,7 @@ class Context:
 
     def request_async(self, request: Request) -> Future[Response]:
         """Issue a request on the kernel's worker pool; returns a Future of the Response."""
-        return self.kernel._submit(self.request, request)
+        return self.kernel.submit(self.request, request)
 
     # -- address spaces ---------------------------------------------------------------
 
@@ -152,8 +131,9 @@ class Context:
         layer = {scheme: compile_handler(scheme, handler) for scheme, handler in spaces.items()}
         return Context(self.kernel, self.principal, (layer, *self._layers))
 
-    def _push(self, layer: dict[str, Methods]) -> Context:
-        """A context with an already compiled layer on top (the per-call fast form)."""
+    def push(self, layer: Layer) -> Context:
+        """A context with an already compiled layer (``{scheme: {Verb: method}}``) on
+        top: :meth:`layered` without compiling, for a layer made on every call."""
         return Context(self.kernel, self.principal, (layer, *self._layers))
 
     def as_principal(self, principal: str | None) -> Context:
@@ -176,25 +156,28 @@ class Context:
         try:
             rep = method(request, self)
         except KernelError as e:
-            raise _located(e, uri, verb) from None
+            raise located(e, uri, verb) from None
         return rep.representation if type(rep) is Response else rep
 
     def _issue(self, request: Request) -> Any:
-        rep = self._call(request)
+        rep = self.forward(request)
         if type(rep) is Response:
             rep = rep.representation
         if request.rtype is not None:
             rep = self.kernel.transreptors.convert(rep, request.rtype)
         return rep
 
-    def _call(self, request: Request) -> Any:
+    def forward(self, request: Request) -> Any:
+        """Issue ``request`` as it is (its principal too) and return what the handler
+        returned, a :class:`Response` or a plain value: how a handler hands a request
+        on to another URI (``arg:``, ``curi:``) without unwrapping it."""
         if request.arguments:
             request = self._addressed(request)
         uri, verb = request.uri, request.verb
         try:
-            return self._resolve(uri, verb)(request, self)
+            return self.kernel.dispatcher.resolve(uri, verb, self._layers)[0](request, self)
         except KernelError as e:
-            raise _located(e, uri, verb) from None
+            raise located(e, uri, verb) from None
 
     def _addressed(self, request: Request) -> Request:
         """Named arguments are part of a resource's address: ``Request(SOURCE, "s:G",
@@ -233,51 +216,3 @@ class Context:
             raise
         verb, _, primary, _, rtype, principal = request
         return _new(Request, (verb, uri, primary, values, rtype, principal))
-
-    def _resolve(self, uri: str, verb: Verb) -> Any:
-        try:
-            scheme, colon, _ = uri.partition(":")
-        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
-            colon = ""
-        if not colon:
-            split(uri)  # raises the MalformedURI that explains
-        for layer in self._layers:
-            methods = layer.get(scheme)
-            if methods is not None:
-                method = methods.get(verb)
-                if method is None:
-                    raise _unsupported(uri, verb, scheme, methods)
-                return method
-        table = self._tables.get(verb)
-        if table is None:
-            raise VerbNotSupported(f"{verb!r} is not a verb: use kernel.Verb", uri=uri)
-        method = table.get(scheme)
-        if method is None:
-            split(uri)  # a malformed scheme is MalformedURI, not UnresolvedURI
-            if scheme in self.kernel.schemes:
-                raise _unsupported(uri, verb, scheme, self.kernel._methods[scheme])
-            known = ", ".join(sorted(self.kernel.schemes))
-            raise UnresolvedURI(
-                f"no handler for scheme {scheme!r}; known schemes: {known} "
-                "(is the plugin that provides it installed?)",
-                uri=uri,
-                verb=verb,
-            )
-        return method
-
-
-def _unsupported(uri: str, verb: Verb, scheme: str, methods: Methods) -> VerbNotSupported:
-    verbs = ", ".join(v.name for v in methods)
-    return VerbNotSupported(
-        f"scheme {scheme!r} does not support {verb.name}; it supports {verbs}",
-        uri=uri,
-        verb=verb,
-    )
-
-
-def _located(error: KernelError, uri: str, verb: Verb) -> KernelError:
-    if error.uri is None:
-        error.uri = uri
-    if error.verb is None:
-        error.verb = verb
-    return error

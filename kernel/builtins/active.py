@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from ..context import Context, _new
+from ..context import Context
 from ..errors import (
     LimitExceeded,
     MalformedURI,
@@ -22,7 +22,9 @@ from ..errors import (
     VerbNotSupported,
 )
 from ..request import Request, Value, Verb
-from ..uri import _parse as parse_cached
+from ..uri import parts as parse_cached
+
+_new = tuple.__new__  # a Request without NamedTuple.__new__: every accessor call
 
 
 class ActiveScheme:
@@ -57,7 +59,7 @@ class ActiveScheme:
                 request.principal,
             ),
         )
-        return accessor(inner, ctx._push(space.layer))
+        return accessor(inner, ctx.push(space.layer))
 
     source = sink = exists = delete = new = _call
 
@@ -95,7 +97,7 @@ class ArgumentSpace:
             request.rtype,
             request.principal,
         )
-        return self.outer._call(_new(Request, forwarded))
+        return self.outer.forward(_new(Request, forwarded))
 
 
 class ByValueSpace:
@@ -139,7 +141,7 @@ class CuriScheme:
                 raise LimitExceeded(f"curi: more than {self.max_hops} pointers in a chain")
             chain.append(target)
             target = self._pointer(target, ctx)
-        return ctx._call(request._replace(uri=target))
+        return ctx.forward(request._replace(uri=target))
 
     source = sink = exists = delete = new = _indirect
 

@@ -101,4 +101,4 @@ def test_long_active_uris_are_not_kept_by_the_parse_cache(ctx):
 
     assert _retained(requests) < 4 << 20  # it was 60 MiB
     short = "active:source+operand@data:,short"  # short URIs are still memoised
-    assert uri._parse(short) is uri._parse(short)
+    assert uri.parts(short) is uri.parts(short)
