@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from .cache import MISSING
 from .dispatch import Layer, Methods, compile_handler, located
 from .errors import KernelError, MalformedURI
 from .request import Request, Response, Value, Verb
@@ -21,32 +22,67 @@ from .uri import extend
 if TYPE_CHECKING:
     from .kernel import Kernel
 
-__all__ = ["Context", "Methods", "Layer", "compile_handler"]
+__all__ = ["Context", "Methods", "Layer", "Observer", "compile_handler"]
 
 SOURCE, SINK, EXISTS, DELETE, NEW, META = Verb
 _new = tuple.__new__  # builds a Request without the NamedTuple __new__ call: the hot path
 _NO_FAST_PATH: dict[Verb, dict[str, Any]] = {verb: {} for verb in Verb}
+_NO_HITS: dict[str, Any] = {}
+
+
+class Observer(Protocol):
+    """Told of each request a context sends to the kernel's own handlers."""
+
+    def enter(self, request: Request) -> Any:
+        """A request starts; the value returned is given back to :meth:`leave`."""
+
+    def leave(self, token: Any, outcome: str) -> None:
+        """It ended: ``ok``, ``cached`` (served from the cache) or the error's id."""
 
 
 class Context:
     """Issues verb requests on behalf of a principal, through layered address spaces."""
 
-    __slots__ = ("kernel", "principal", "_fast", "_source", "_sink", "_layers")
+    __slots__ = (
+        "kernel",
+        "principal",
+        "_fast",
+        "_source",
+        "_sink",
+        "_layers",
+        "_observer",
+        "_cache",
+        "_computing",
+        "_hits",
+        "_dependents",
+    )
 
     def __init__(
         self,
         kernel: Kernel,
         principal: str | None = None,
         layers: tuple[Layer, ...] = (),
+        observer: Observer | None = None,
     ) -> None:
         self.kernel = kernel
         self.principal = principal
-        # With layers, every lookup must see them first: empty fast tables send every
-        # verb down the general path.
-        self._fast = _NO_FAST_PATH if layers else kernel.dispatcher.tables
+        cache = self._cache = kernel.cache
+        self._computing = cache.computing
+        self._dependents = cache.dependents
+        # With layers (or an observer), every lookup must see them first: empty fast
+        # tables send every verb down the general path.
+        general = bool(layers) or observer is not None
+        self._fast = _NO_FAST_PATH if general else cache.quick
+        self._hits = _NO_HITS if general or not cache.enabled else cache.source_index
         self._source = self._fast[SOURCE]
         self._sink = self._fast[SINK]
         self._layers = layers
+        self._observer = observer
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """The address spaces over the kernel's, innermost first."""
+        return self._layers
 
     # -- the verbs --------------------------------------------------------------------
 
@@ -57,13 +93,28 @@ class Context:
         except (AttributeError, TypeError):  # not a str (bytes: TypeError)
             colon = ""
         method = self._source.get(scheme) if colon else None
-        if method is None:  # layered, unknown or malformed: the general path says which
+        if method is None:  # cached, layered, unknown or malformed: the general path
+            found = self._hits.get(uri) if colon else None
+            if found is not None:  # a hit costs a dict lookup and a call
+                for entry in found:
+                    if entry.rtype is rtype and entry.principal == self.principal:
+                        rep = self._cache.serve(entry)
+                        if rep is not MISSING:
+                            if rtype is None or type(rep) is rtype:
+                                return rep
+                            return self.kernel.transreptors.convert(rep, rtype)
+                        break
             return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
         try:
             rep = method(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)), self)
         except KernelError as e:
             raise located(e, uri, SOURCE) from None
+        finally:
+            if self._computing:  # a computation in progress asked for something uncached
+                self._cache.taint()
         if type(rep) is Response:
+            if rep.cacheable and self._cache.enabled:
+                self._cache.route(SOURCE, scheme)
             rep = rep.representation
         if rtype is None or type(rep) is rtype:
             return rep
@@ -85,6 +136,10 @@ class Context:
             method(request, self)
         except KernelError as e:
             raise located(e, uri, SINK) from None
+        finally:
+            if self._computing or uri in self._dependents:
+                self._cache.written(uri)
+                self._cache.taint()
 
     def exists(self, uri: str) -> bool:
         """EXISTS ``uri`` -> bool."""
@@ -121,7 +176,11 @@ class Context:
         return response
 
     def request_async(self, request: Request) -> Future[Response]:
-        """Issue a request on the kernel's worker pool; returns a Future of the Response."""
+        """Issue a request on the kernel's worker pool; returns a Future of the Response.
+        (A computation that does this is not cached: the kernel cannot see what the
+        other thread reads on its behalf.)"""
+        if self._computing:
+            self._cache.taint()
         return self.kernel.submit(self.request, request)
 
     # -- address spaces ---------------------------------------------------------------
@@ -129,22 +188,27 @@ class Context:
     def layered(self, spaces: Mapping[str, Any]) -> Context:
         """A context that resolves ``spaces`` (``{scheme: handler}``) before this one's."""
         layer = {scheme: compile_handler(scheme, handler) for scheme, handler in spaces.items()}
-        return Context(self.kernel, self.principal, (layer, *self._layers))
+        return Context(self.kernel, self.principal, (layer, *self._layers), self._observer)
 
     def push(self, layer: Layer) -> Context:
         """A context with an already compiled layer (``{scheme: {Verb: method}}``) on
         top: :meth:`layered` without compiling, for a layer made on every call."""
-        return Context(self.kernel, self.principal, (layer, *self._layers))
+        return Context(self.kernel, self.principal, (layer, *self._layers), self._observer)
 
     def as_principal(self, principal: str | None) -> Context:
         """This context, issuing requests for another principal."""
-        return Context(self.kernel, principal, self._layers)
+        return Context(self.kernel, principal, self._layers, self._observer)
+
+    def observed(self, observer: Observer) -> Context:
+        """This context, telling ``observer`` of every request it (and the handlers it
+        calls) sends to the kernel's own handlers: how ``roc run --trace`` sees them."""
+        return Context(self.kernel, self.principal, self._layers, observer)
 
     # -- dispatch ---------------------------------------------------------------------
 
     def _quick(self, verb: Verb, uri: str, primary: Any = None) -> Any:
         """A verb with no requested type: straight to the handler when the scheme is in
-        the kernel's table and no layer is in the way, else the general path."""
+        the kernel's quick table and no layer is in the way, else the general path."""
         request = _new(Request, (verb, uri, primary, None, None, self.principal))
         try:
             scheme, colon, _ = uri.partition(":")
@@ -157,7 +221,18 @@ class Context:
             rep = method(request, self)
         except KernelError as e:
             raise located(e, uri, verb) from None
-        return rep.representation if type(rep) is Response else rep
+        finally:
+            if self._computing:
+                self._cache.taint()
+            if verb is not EXISTS and verb is not META:
+                self._cache.written(uri)
+        if type(rep) is Response:
+            if verb is EXISTS and rep.cacheable and self._cache.enabled:
+                self._cache.route(EXISTS, scheme)
+            rep = rep.representation
+        if verb is NEW and isinstance(rep, str) and rep != uri:
+            self._cache.written(rep)
+        return rep
 
     def _issue(self, request: Request) -> Any:
         rep = self.forward(request)
@@ -175,9 +250,28 @@ class Context:
             request = self._addressed(request)
         uri, verb = request.uri, request.verb
         try:
-            return self.kernel.dispatcher.resolve(uri, verb, self._layers)[0](request, self)
+            method, layer = self.kernel.dispatcher.resolve(uri, verb, self._layers)
+            if layer is not None:  # a local space: not the kernel's, not cached
+                if self._computing:
+                    self._cache.layer_used(layer)
+                return method(request, self)
+            if self._observer is not None:
+                return self._observed(request, method, self._observer)
+            return self._cache.call(request, method, self)
         except KernelError as e:
             raise located(e, uri, verb) from None
+
+    def _observed(self, request: Request, method: Any, observer: Observer) -> Any:
+        cache = self._cache
+        token = observer.enter(request)
+        cache.watch()
+        try:
+            rep = cache.call(request, method, self)
+        except BaseException as e:
+            observer.leave(token, getattr(e, "id", type(e).__name__))
+            raise
+        observer.leave(token, "cached" if cache.served() else "ok")
+        return rep
 
     def _addressed(self, request: Request) -> Request:
         """Named arguments are part of a resource's address: ``Request(SOURCE, "s:G",

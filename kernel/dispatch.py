@@ -53,6 +53,12 @@ class Dispatcher:
         self.methods: dict[str, Methods] = {
             name: compile_handler(name, handler) for name, handler in self.handlers.items()
         }
+        #: id(method) -> its handler's ``cacheable`` attribute (None: not given)
+        self.declared: dict[int, bool | None] = {
+            id(method): getattr(self.handlers[name], "cacheable", None)
+            for name, methods in self.methods.items()
+            for method in methods.values()
+        }
         self.tables: dict[Verb, dict[str, Any]] = {
             verb: {name: m[verb] for name, m in self.methods.items() if verb in m} for verb in Verb
         }

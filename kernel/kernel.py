@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .cache import Cache
 from .config import load_toml, resolve
 from .context import Context
 from .dispatch import Dispatcher
@@ -61,6 +62,10 @@ class Kernel:
             raise
         self.transreptors = Transreptors(converters)
         self.dispatcher = Dispatcher({name: p.obj for name, p in self.schemes.items()})
+        dispatcher = self.dispatcher
+        self.cache = Cache(
+            self.config["cache"]["max_entries"], clock, dispatcher.tables, dispatcher.declared
+        )
 
     @classmethod
     def from_toml(cls, path: str | Path, **kwargs: Any) -> Kernel:

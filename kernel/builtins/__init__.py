@@ -1,5 +1,5 @@
 """The kernel's own plugin: ``data:``, ``file:``, ``ffcpl:``, ``active:``, ``curi:``, the built-in
-accessors and transreptors, and the ``kernel`` and ``file`` config tables.
+accessors (golden threads too) and transreptors, and the ``kernel`` and ``file`` config tables.
 
 It registers through the same hooks as any third-party plugin.
 """
@@ -15,6 +15,7 @@ from .active import ActiveScheme, CuriScheme
 from .data import DataScheme
 from .ffcpl import FfcplScheme
 from .file import FileScheme
+from .golden import ACCESSORS as GOLDEN
 from .transreptors import TRANSREPTORS
 
 
@@ -24,10 +25,19 @@ def roc_config() -> dict[str, dict[str, Option]]:
         "kernel": {
             "workers": Option(8, int, "threads serving request_async", positive),
         },
+        "cache": {
+            "max_entries": Option(
+                10_000, int, "results the representation cache keeps; 0 turns it off", _at_least_0
+            ),
+        },
         "file": {
             "root": Option(".", str, "the directory file: URIs are confined to"),
         },
     }
+
+
+def _at_least_0(value: int) -> str | None:
+    return "must be 0 (off) or more" if value < 0 else None
 
 
 @hookimpl
@@ -44,7 +54,7 @@ def roc_schemes(kernel: Any) -> dict[str, Any]:
 
 @hookimpl
 def roc_accessors() -> dict[str, Any]:
-    return dict(ACCESSORS)
+    return {**ACCESSORS, **GOLDEN}
 
 
 @hookimpl

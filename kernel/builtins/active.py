@@ -21,14 +21,17 @@ from ..errors import (
     UnsupportedRepresentation,
     VerbNotSupported,
 )
-from ..request import Request, Value, Verb
+from ..request import Request, Response, Value, Verb
 from ..uri import parts as parse_cached
 
 _new = tuple.__new__  # a Request without NamedTuple.__new__: every accessor call
 
 
 class ActiveScheme:
-    """Calls accessors: ``active:NAME+argument@uri+...``, for any verb."""
+    """Calls accessors: ``active:NAME+argument@uri+...``, for any verb. An accessor's
+    plain value is cacheable when the accessor says ``cacheable = True``."""
+
+    cacheable = False  # said, so the kernel always asks the cache (accessors differ)
 
     def __init__(self, accessors: Mapping[str, Any]) -> None:
         self.accessors = dict(accessors)
@@ -59,7 +62,10 @@ class ActiveScheme:
                 request.principal,
             ),
         )
-        return accessor(inner, ctx.push(space.layer))
+        result = accessor(inner, ctx.push(space.layer))
+        if type(result) is not Response and getattr(accessor, "cacheable", False) is True:
+            return Response(result)
+        return result
 
     source = sink = exists = delete = new = _call
 
@@ -125,10 +131,12 @@ class ByValueSpace:
 
 class CuriScheme:
     """``curi:U`` — source U (a ``<uri>`` element or a string), then issue the same verb
-    on the URI found there. A pointer to another ``curi:`` URI is followed here, so a
-    loop of pointers is a LimitExceeded that names it, not a RecursionError."""
+    on the URI found there; the result is as cacheable as the target's. A pointer to
+    another ``curi:`` URI is followed here, so a loop of pointers is a LimitExceeded that
+    names it, not a RecursionError."""
 
     max_hops = 100
+    cacheable = True  # an uncacheable target keeps the whole request from the cache
 
     def _indirect(self, request: Request, ctx: Context) -> Any:
         chain = [request.uri]

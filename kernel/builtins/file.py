@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import mimetypes
 import os
 import secrets
@@ -82,6 +83,9 @@ class FileScheme:
             raise KernelError(f"cannot {doing} the file: {e.strerror}", uri=uri) from None
 
     def source(self, request: Request, ctx: Context) -> Response:
+        """The file's bytes; cacheable until the file changes or goes."""
+        seen: list[Signature] = []
+
         def read(here: int, name: str) -> Any:
             flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
             try:  # O_NONBLOCK: opening a FIFO must not hang; it is refused below
@@ -91,15 +95,41 @@ class FileScheme:
                     return FOLLOW
                 raise
             with os.fdopen(fd, "rb") as f:
-                mode = os.fstat(fd).st_mode
-                if stat.S_ISDIR(mode):
+                st = os.fstat(fd)
+                if stat.S_ISDIR(st.st_mode):
                     raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-                if not stat.S_ISREG(mode):
+                if not stat.S_ISREG(st.st_mode):
                     raise OSError(errno.EINVAL, "not a regular file")
+                seen.append(_signature(st))
                 return f.read()
 
-        data = self._walk(request.uri, read, "read")
-        return Response(data, mime=mimetypes.guess_type(self._body(request.uri))[0])
+        uri = request.uri
+        data = self._walk(uri, read, "read")
+        mime = mimetypes.guess_type(self._body(uri))[0]
+        return Response(data, mime=mime, valid=functools.partial(self._unchanged, uri, seen[-1]))
+
+    def _signature(self, uri: str, quiet: bool = True) -> Signature | None:
+        """What identifies the file's content now (None: no file there); ``quiet`` False
+        raises AccessDenied for a path outside the root."""
+
+        def look(here: int, name: str) -> Any:
+            try:
+                st = os.stat(name, dir_fd=here, follow_symlinks=False)
+            except FileNotFoundError:
+                return None
+            return FOLLOW if stat.S_ISLNK(st.st_mode) else _signature(st)
+
+        try:
+            return self._walk(uri, look, "find")
+        except ResourceNotFound:  # gone on the way, or a directory
+            return None
+        except KernelError:
+            if quiet:
+                return None
+            raise
+
+    def _unchanged(self, uri: str, signature: Signature | None) -> bool:
+        return self._signature(uri) == signature
 
     def sink(self, request: Request, ctx: Context) -> None:
         data = encode(request.primary, request.uri)
@@ -122,15 +152,12 @@ class FileScheme:
             ) from None
         return request.uri
 
-    def exists(self, request: Request, ctx: Context) -> bool:
-        def is_file(here: int, name: str) -> Any:
-            kind = _kind(here, name)
-            return FOLLOW if kind == stat.S_IFLNK else kind == stat.S_IFREG
-
-        try:
-            return bool(self._walk(request.uri, is_file, "find"))
-        except ResourceNotFound:  # a missing directory on the way, or a directory
-            return False
+    def exists(self, request: Request, ctx: Context) -> Response:
+        """Whether a regular file is there; cacheable until that changes."""
+        uri = request.uri
+        signature = self._signature(uri, quiet=False)
+        found = signature is not None and stat.S_ISREG(signature[0])
+        return Response(found, valid=functools.partial(self._unchanged, uri, signature))
 
     def delete(self, request: Request, ctx: Context) -> bool:
         def unlink(here: int, name: str) -> bool:  # a symlink itself, never its target
@@ -144,6 +171,14 @@ class FileScheme:
             return self._walk(request.uri, unlink, "delete")
         except ResourceNotFound:  # a missing directory on the way
             return False
+
+
+Signature = tuple[int, int, int, int, int, int]
+
+
+def _signature(st: os.stat_result) -> Signature:
+    """Type, device, inode, size and times: a write, a replace or a removal changes it."""
+    return (st.st_mode, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class _Exists(Exception):

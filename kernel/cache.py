@@ -1,0 +1,463 @@
+"""The representation cache: results remembered with what they were computed from.
+
+Every kernel-resolved SOURCE or EXISTS is computed inside a :class:`Frame` that collects
+what its handler asked for (URIs, layers, golden threads, expiries, validity checks), so
+an entry knows its *flattened* dependencies: a SINK, DELETE or NEW of any of them drops
+it before the write returns, with no walk of a graph. Anything not known to be safe is
+simply not stored, so the cache never answers differently from no cache (README
+"The representation cache").
+
+Hits are plain dict reads (no lock); a store, a write's invalidation and the choice of
+who computes a missed key take one short lock, never held across a handler call.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .request import Request, Response, Value, Verb
+
+__all__ = ["Cache", "Entry", "Frame", "MISSING"]
+
+SOURCE, EXISTS = Verb.SOURCE, Verb.EXISTS
+MISSING: Any = object()  # a hit that turned out stale
+_LOG = 1024  # writes remembered for computations still running
+
+
+class Entry:
+    """One remembered result and what it depends on."""
+
+    __slots__ = (
+        "key",
+        "rtype",
+        "principal",
+        "value",
+        "mime",
+        "deps",
+        "expires",
+        "since",
+        "checks",
+        "cost",
+        "uses",
+    )
+
+    def __init__(self, key: tuple[Any, ...], value: Any, mime: str | None, frame: Frame) -> None:
+        self.key = key
+        self.rtype, self.principal = key[2], key[3]
+        self.value, self.mime = value, mime
+        self.deps = frozenset(frame.deps)
+        self.expires, self.since = frame.expires, frame.since
+        self.checks = tuple(frame.checks) if frame.checks else ()
+        self.cost, self.uses = 0.0, 0
+
+
+class Frame:
+    """A computation in progress: what it has depended on so far. ``outside`` are the
+    layers of the context that asked for it; a layer resource read or written from one
+    of those keeps the result from being stored (it is not named by the request)."""
+
+    __slots__ = ("deps", "volatile", "layers", "expires", "since", "checks", "outside", "start")
+
+    def __init__(self, outside: tuple[Any, ...], start: int) -> None:
+        self.deps: set[Any] = set()
+        self.volatile = False
+        self.layers: list[Any] | None = None
+        self.expires: float | None = None
+        self.since: float | None = None
+        self.checks: list[Callable[[], bool]] | None = None
+        self.outside = outside
+        self.start = start
+
+    def absorb(self, entry: Entry | Frame) -> None:
+        self.deps |= entry.deps
+        if entry.expires is not None:
+            if self.expires is None or entry.expires < self.expires:
+                self.expires = entry.expires
+            if self.since is None or (entry.since is not None and entry.since > self.since):
+                self.since = entry.since
+        if entry.checks:
+            if self.checks is None:
+                self.checks = []
+            self.checks.extend(entry.checks)
+
+    def foreign_layers(self) -> list[Any]:
+        """The layers used that belong to the asker (those made inside are private)."""
+        outside = self.outside
+        return [layer for layer in self.layers or () if any(layer is o for o in outside)]
+
+
+class _Local(threading.local):
+    frame: Frame | None = None
+    hit = False
+
+
+class _Flight:
+    """A key being computed: who computes it, and the entry it left (None: nothing)."""
+
+    __slots__ = ("owner", "done", "entry")
+
+    def __init__(self, owner: int) -> None:
+        self.owner = owner
+        self.done = threading.Event()
+        self.entry: Entry | None = None
+
+
+class Cache:
+    """Remembered SOURCE and EXISTS results (README "The representation cache").
+
+    ``max_entries`` 0 turns it off. ``declared`` maps ``id(method)`` of each kernel
+    handler method to its handler's ``cacheable`` attribute (True: its plain values may be
+    cached; None: it says nothing). ``quick`` holds, per verb, the methods the context
+    calls directly: every verb's but SOURCE's and EXISTS's, and those of handlers that
+    say nothing and answered with a plain value (learnt; a cacheable Response from one
+    sends it back through the cache)."""
+
+    def __init__(
+        self,
+        max_entries: int,
+        clock: Callable[[], float],
+        tables: dict[Verb, dict[str, Any]],
+        declared: dict[int, bool | None],
+    ) -> None:
+        self.max_entries = max_entries
+        self.enabled = max_entries > 0
+        self.clock = clock
+        self.declared = declared
+        self.quick = dict(tables)
+        if self.enabled:  # SOURCE and EXISTS start through the cache
+            self.quick[SOURCE], self.quick[EXISTS] = {}, {}
+        self.computing: list[None] = []  # one item per computation running, in any thread
+        self.source_index: dict[str, tuple[Entry, ...]] = {}  # SOURCE entries by URI
+        self._entries: dict[tuple[Any, ...], Entry] = {}
+        self.dependents: dict[Any, set[tuple[Any, ...]]] = {}
+        self._flights: dict[tuple[Any, ...], _Flight] = {}
+        self._waiting: dict[int, tuple[Any, ...]] = {}
+        self._writes = 0
+        self._log: deque[tuple[int, Any]] = deque(maxlen=_LOG)
+        self._lock = threading.Lock()
+        self._local = _Local()
+        self.hits = self.misses = self.evictions = 0
+
+    # -- seeing it ----------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        """``hits``, ``misses``, ``entries``, ``evictions`` and ``max_entries``."""
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "entries": len(self._entries),
+            "evictions": self.evictions,
+            "max_entries": self.max_entries,
+        }
+
+    def watch(self) -> None:
+        """Start watching whether the next request is served from the cache."""
+        self._local.hit = False
+
+    def served(self) -> bool:
+        """Was the last request this thread finished served from the cache?"""
+        return self._local.hit
+
+    def clear(self) -> None:
+        """Forget every entry (nothing depends on it: the next requests recompute)."""
+        with self._lock:
+            self._entries.clear()
+            self.source_index.clear()
+            self.dependents.clear()
+
+    # -- dependencies of the computation in progress ----------------------------------------
+
+    def taint(self) -> None:
+        """The computation in progress did something whose result may differ next time
+        (an uncacheable request, a write, a failure): it is not stored."""
+        frame = self._local.frame
+        if frame is not None:
+            frame.volatile = True
+
+    def layer_used(self, layer: Any) -> None:
+        """The computation in progress read or wrote a resource of ``layer``."""
+        frame = self._local.frame
+        if frame is not None:
+            if frame.layers is None:
+                frame.layers = [layer]
+            elif not any(layer is seen for seen in frame.layers):
+                frame.layers.append(layer)
+
+    def attach(self, threads: Iterable[str]) -> None:
+        """Tie the computation in progress to golden threads (``cut`` expires it)."""
+        frame = self._local.frame
+        if frame is not None:
+            frame.deps.update(("golden", thread) for thread in threads)
+
+    def cut(self, threads: Iterable[str]) -> None:
+        """Expire every entry tied to any of ``threads``."""
+        for thread in threads:
+            self.written(("golden", thread))
+        self.taint()
+
+    # -- the request path -----------------------------------------------------------------
+
+    def serve(self, entry: Entry) -> Any:
+        """``entry``'s value if it is still good (counted as a hit), else MISSING."""
+        if (entry.expires is not None or entry.checks) and not self._valid(entry):
+            return MISSING
+        self.hits += 1
+        entry.uses += 1
+        if self.computing:
+            frame = self._local.frame
+            if frame is not None:
+                frame.absorb(entry)
+        return entry.value
+
+    def call(self, request: Request, method: Any, ctx: Any) -> Any:
+        """Answer a kernel-resolved request: from the cache, computing it, or (writes)
+        passing it on and then expiring what depended on it."""
+        verb = request.verb
+        if verb is SOURCE or verb is EXISTS:
+            if self.enabled:
+                scheme = request.uri.partition(":")[0]
+                if self.quick[verb].get(scheme) is not method:
+                    return self.fetch(request, method, ctx)
+            try:
+                rep = method(request, ctx)
+            finally:
+                if self.computing:
+                    self.taint()
+            if self.enabled and type(rep) is Response and rep.cacheable:
+                self.route(verb, request.uri.partition(":")[0])
+            return rep
+        try:
+            rep = method(request, ctx)
+        finally:
+            if self.computing:
+                self.taint()
+            if verb is not Verb.META:
+                self.written(request.uri)
+        if verb is Verb.NEW and isinstance(rep, str) and rep != request.uri:
+            self.written(rep)
+        return rep
+
+    def route(self, verb: Verb, scheme: str) -> None:
+        """A directly called method produced a cacheable result: ask the cache next time."""
+        self.quick[verb].pop(scheme, None)
+
+    def written(self, uri: Any) -> None:
+        """``uri`` changed: expire every entry that depends on it, now."""
+        if not (self.computing or uri in self.dependents):
+            return
+        with self._lock:
+            self._writes += 1
+            self._log.append((self._writes, uri))
+            for key in self.dependents.pop(uri, ()):
+                self._drop(key)
+
+    def fetch(self, request: Request, method: Any, ctx: Any) -> Any:
+        """SOURCE or EXISTS through the cache: a valid entry, the result of a concurrent
+        computation of the same key, or a computation of our own."""
+        key: tuple[Any, ...] | None = (
+            request.verb,
+            request.uri,
+            request.rtype,
+            request.principal,
+        )
+        for argument in (request.arguments or {}).values():
+            if type(argument) is Value:  # values are not in the key: compute, never store
+                key = None
+                break
+        if key is None:
+            return self._compute(request, method, ctx, None)[0]
+        local = self._local
+        entry = self._entries.get(key)
+        if entry is not None:
+            value = self.serve(entry)
+            if value is not MISSING:
+                local.hit = True
+                return Response(value, entry.mime, True, entry.expires)
+        me = threading.get_ident()
+        with self._lock:
+            fresh = self._entries.get(key)
+            flight = self._flights.get(key)
+            lead = False
+            if fresh is not None and fresh is not entry:
+                flight = None
+            elif flight is None:
+                flight = self._flights[key] = _Flight(me)
+                lead = True
+            elif self._cycle(flight.owner, me):
+                flight = None
+            else:
+                self._waiting[me] = key
+        if fresh is not None and fresh is not entry:  # stored while we looked
+            value = self.serve(fresh)
+            if value is not MISSING:
+                local.hit = True
+                return Response(value, fresh.mime, True, fresh.expires)
+        if flight is not None and not lead:
+            flight.done.wait()
+            with self._lock:
+                self._waiting.pop(me, None)
+            done = flight.entry
+            if done is not None:
+                value = self.serve(done)
+                if value is not MISSING:
+                    local.hit = True
+                    return Response(value, done.mime, True, done.expires)
+            return self._compute(request, method, ctx, key)[0]
+        stored: Entry | None = None
+        try:
+            rep, stored = self._compute(request, method, ctx, key)
+        finally:
+            if lead:
+                with self._lock:
+                    del self._flights[key]
+                flight.entry = stored  # type: ignore[union-attr]
+                flight.done.set()  # type: ignore[union-attr]
+        return rep
+
+    def _compute(
+        self, request: Request, method: Any, ctx: Any, key: tuple[Any, ...] | None
+    ) -> tuple[Any, Entry | None]:
+        local = self._local
+        outer = local.frame
+        self.computing.append(None)
+        frame = local.frame = Frame(ctx.layers, self._writes)
+        self.misses += 1
+        started = time.perf_counter()
+        try:
+            rep = method(request, ctx)
+        except BaseException:
+            if outer is not None:
+                outer.volatile = True
+            raise
+        finally:
+            local.frame = outer
+            self.computing.pop()
+        cost = time.perf_counter() - started
+        local.hit = False
+        if type(rep) is Response:
+            value, mime, cacheable = rep.representation, rep.mime, rep.cacheable
+            if rep.expires is not None:
+                if frame.expires is None or rep.expires < frame.expires:
+                    frame.expires = rep.expires
+            if rep.valid is not None:
+                frame.checks = [*(frame.checks or ()), rep.valid]
+        else:
+            value, mime = rep, None
+            declared = self.declared.get(id(method))
+            cacheable = declared is True
+            if declared is None and key is not None:  # says nothing: call it directly
+                self.quick[request.verb][request.uri.partition(":")[0]] = method
+        if not cacheable or frame.volatile:
+            if outer is not None:
+                outer.volatile = True
+            return rep, None
+        frame.deps.add(request.uri)
+        if frame.expires is not None:
+            frame.since = self.clock()
+        foreign = frame.foreign_layers() if frame.layers else None
+        if outer is not None:
+            outer.absorb(frame)
+            if foreign:
+                outer.layers = [*(outer.layers or ()), *foreign]
+        if key is None or foreign:
+            return rep, None
+        return rep, self._store(key, value, mime, frame, cost)
+
+    # -- entries ---------------------------------------------------------------------------
+
+    def _valid(self, entry: Entry) -> bool:
+        if entry.expires is not None:
+            now = self.clock()
+            if now >= entry.expires or (entry.since is not None and now < entry.since):
+                self._discard(entry)
+                return False
+        for check in entry.checks:
+            if not check():
+                self._discard(entry)
+                return False
+        return True
+
+    def _store(
+        self, key: tuple[Any, ...], value: Any, mime: str | None, frame: Frame, cost: float
+    ) -> Entry | None:
+        entry = Entry(key, value, mime, frame)
+        entry.cost = cost
+        with self._lock:
+            if self._writes != frame.start and self._written_since(frame):
+                return None
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = entry
+            for dep in entry.deps:
+                keys = self.dependents.get(dep)
+                if keys is None:
+                    keys = self.dependents[dep] = set()
+                keys.add(key)
+            if key[0] is SOURCE:
+                uri = key[1]
+                self.source_index[uri] = (*self.source_index.get(uri, ()), entry)
+            if len(self._entries) > self.max_entries:
+                self._cull()
+        return entry
+
+    def _written_since(self, frame: Frame) -> bool:
+        """Did a write since ``frame`` started touch what it read? (True when unsure.)"""
+        log = self._log
+        if not log or log[0][0] > frame.start + 1:
+            return True  # the log no longer reaches back that far
+        deps = frame.deps
+        return any(seq > frame.start and uri in deps for seq, uri in log)
+
+    def _discard(self, entry: Entry) -> None:
+        with self._lock:
+            if self._entries.get(entry.key) is entry:
+                self._drop(entry.key)
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        """Remove one entry and its index records; the lock is held."""
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return
+        for dep in entry.deps:
+            keys = self.dependents.get(dep)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.dependents[dep]
+        if key[0] is SOURCE:
+            uri = key[1]
+            rest = tuple(e for e in self.source_index.get(uri, ()) if e is not entry)
+            if rest:
+                self.source_index[uri] = rest
+            else:
+                self.source_index.pop(uri, None)
+
+    def _cull(self) -> None:
+        """Down to 7/8 of ``max_entries``, keeping what costs more to compute and is used
+        more; uses are halved each time, so old popularity fades."""
+        keep = self.max_entries - self.max_entries // 8
+        ranked = sorted(self._entries.values(), key=lambda e: e.cost * (1 + e.uses))
+        for entry in ranked[: len(ranked) - keep]:
+            self._drop(entry.key)
+            self.evictions += 1
+        for entry in self._entries.values():
+            entry.uses //= 2
+
+    def _cycle(self, owner: int, me: int) -> bool:
+        """Would waiting for ``owner`` wait for ourselves (a computation that needs its
+        own result, here or through other threads)? The lock is held."""
+        seen: set[int] = set()
+        while owner not in seen:
+            if owner == me:
+                return True
+            seen.add(owner)
+            key = self._waiting.get(owner)
+            flight = self._flights.get(key) if key is not None else None
+            if flight is None:
+                return False
+            owner = flight.owner
+        return True
