@@ -145,13 +145,15 @@ class Cache:
     # -- seeing it ----------------------------------------------------------------------
 
     def stats(self) -> dict[str, int]:
-        """``hits``, ``misses``, ``entries``, ``evictions`` and ``max_entries``."""
+        """``hits``, ``misses``, ``entries``, ``evictions``, ``max_entries`` and ``waiting``
+        (threads waiting for another to compute a key they missed)."""
         return {
             "hits": self.hits,
             "misses": self.misses,
             "entries": len(self._entries),
             "evictions": self.evictions,
             "max_entries": self.max_entries,
+            "waiting": len(self._waiting),
         }
 
     def watch(self) -> None:
