@@ -68,7 +68,7 @@ class Frame:
         self.layers: list[Any] | None = None
         self.expires: float | None = None
         self.since: float | None = None
-        self.checks: list[Callable[[], bool]] | None = None
+        self.checks: dict[Callable[[], bool], None] | None = None  # a set, in order
         self.outside = outside
         self.start = start
 
@@ -81,8 +81,18 @@ class Frame:
                 self.since = entry.since
         if entry.checks:
             if self.checks is None:
-                self.checks = []
-            self.checks.extend(entry.checks)
+                self.checks = {}
+            self.checks.update(dict.fromkeys(entry.checks))
+
+    def absorb_response(self, rep: Response) -> None:
+        """A result's own expiry and validity check."""
+        if rep.expires is not None:
+            if self.expires is None or rep.expires < self.expires:
+                self.expires = rep.expires
+        if rep.valid is not None:
+            if self.checks is None:
+                self.checks = {}
+            self.checks[rep.valid] = None
 
     def foreign_layers(self) -> list[Any]:
         """The layers used that belong to the asker (those made inside are private)."""
@@ -96,13 +106,16 @@ class _Local(threading.local):
 
 
 class _Flight:
-    """A key being computed: who computes it, and the entry it left (None: nothing)."""
+    """A key being computed: who computes it, and the entry it left (None: nothing).
+    ``done`` is held by the computing thread until it finishes (a Lock: an Event costs
+    microseconds to make, and most flights have no one waiting)."""
 
     __slots__ = ("owner", "done", "entry")
 
     def __init__(self, owner: int) -> None:
         self.owner = owner
-        self.done = threading.Event()
+        self.done = threading.Lock()
+        self.done.acquire()
         self.entry: Entry | None = None
 
 
@@ -136,11 +149,13 @@ class Cache:
         self.dependents: dict[Any, set[tuple[Any, ...]]] = {}
         self._flights: dict[tuple[Any, ...], _Flight] = {}
         self._waiting: dict[int, tuple[Any, ...]] = {}
+        self._volatile: dict[tuple[Any, ...], None] = {}  # keys last found uncacheable
         self._writes = 0
         self._log: deque[tuple[int, Any]] = deque(maxlen=_LOG)
         self._lock = threading.Lock()
         self._local = _Local()
         self.hits = self.misses = self.evictions = 0
+        self._watched = False  # has an observer asked whether requests were hits?
 
     # -- seeing it ----------------------------------------------------------------------
 
@@ -158,6 +173,7 @@ class Cache:
 
     def watch(self) -> None:
         """Start watching whether the next request is served from the cache."""
+        self._watched = True
         self._local.hit = False
 
     def served(self) -> bool:
@@ -168,6 +184,7 @@ class Cache:
         """Forget every entry (nothing depends on it: the next requests recompute)."""
         with self._lock:
             self._entries.clear()
+            self._volatile.clear()
             self.source_index.clear()
             self.dependents.clear()
 
@@ -266,19 +283,20 @@ class Cache:
             request.rtype,
             request.principal,
         )
-        for argument in (request.arguments or {}).values():
-            if type(argument) is Value:  # values are not in the key: compute, never store
-                key = None
-                break
+        if request.arguments:
+            for argument in request.arguments.values():
+                if type(argument) is Value:  # values are not in the key: never stored
+                    key = None
+                    break
         if key is None:
             return self._compute(request, method, ctx, None)[0]
-        local = self._local
+        if key in self._volatile:  # uncacheable last time: no one would share it
+            return self._untracked(request, method, ctx, key)
         entry = self._entries.get(key)
         if entry is not None:
-            value = self.serve(entry)
-            if value is not MISSING:
-                local.hit = True
-                return Response(value, entry.mime, True, entry.expires)
+            hit = self._hit(entry)
+            if hit is not MISSING:
+                return hit
         me = threading.get_ident()
         with self._lock:
             fresh = self._entries.get(key)
@@ -294,20 +312,18 @@ class Cache:
             else:
                 self._waiting[me] = key
         if fresh is not None and fresh is not entry:  # stored while we looked
-            value = self.serve(fresh)
-            if value is not MISSING:
-                local.hit = True
-                return Response(value, fresh.mime, True, fresh.expires)
+            hit = self._hit(fresh)
+            if hit is not MISSING:
+                return hit
         if flight is not None and not lead:
-            flight.done.wait()
+            with flight.done:  # released when the computation ends
+                pass
             with self._lock:
                 self._waiting.pop(me, None)
-            done = flight.entry
-            if done is not None:
-                value = self.serve(done)
-                if value is not MISSING:
-                    local.hit = True
-                    return Response(value, done.mime, True, done.expires)
+            if flight.entry is not None:
+                hit = self._hit(flight.entry)
+                if hit is not MISSING:
+                    return hit
             return self._compute(request, method, ctx, key)[0]
         stored: Entry | None = None
         try:
@@ -317,7 +333,44 @@ class Cache:
                 with self._lock:
                     del self._flights[key]
                 flight.entry = stored  # type: ignore[union-attr]
-                flight.done.set()  # type: ignore[union-attr]
+                flight.done.release()  # type: ignore[union-attr]
+        return rep
+
+    def _hit(self, entry: Entry) -> Any:
+        """A Response of ``entry`` (a new one: the caller may change it), or MISSING."""
+        value = self.serve(entry)
+        if value is MISSING:
+            return MISSING
+        if self._watched:
+            self._local.hit = True
+        return Response(value, entry.mime, True, entry.expires)
+
+    def _untracked(self, request: Request, method: Any, ctx: Any, key: tuple[Any, ...]) -> Any:
+        """A key found uncacheable last time, computed without a frame of its own: what
+        it asks for counts for the computation around it (if any), as a frame would pass
+        it on, and it is not stored this time whatever it gives."""
+        self.misses += 1
+        outer = self._local.frame
+        try:
+            rep = method(request, ctx)
+        except BaseException:
+            if outer is not None:
+                outer.volatile = True
+            raise
+        if type(rep) is Response:
+            cacheable = rep.cacheable
+        else:
+            cacheable = self.declared.get(id(method)) is True
+        if cacheable:
+            self._volatile.pop(key, None)  # keep it next time
+            if outer is not None:
+                outer.deps.add(request.uri)
+                if type(rep) is Response:
+                    outer.absorb_response(rep)
+        elif outer is not None:
+            outer.volatile = True
+        if self._watched:
+            self._local.hit = False
         return rep
 
     def _compute(
@@ -339,24 +392,27 @@ class Cache:
             local.frame = outer
             self.computing.pop()
         cost = time.perf_counter() - started
-        local.hit = False
+        if self._watched:
+            local.hit = False
         if type(rep) is Response:
             value, mime, cacheable = rep.representation, rep.mime, rep.cacheable
-            if rep.expires is not None:
-                if frame.expires is None or rep.expires < frame.expires:
-                    frame.expires = rep.expires
-            if rep.valid is not None:
-                frame.checks = [*(frame.checks or ()), rep.valid]
+            frame.absorb_response(rep)
         else:
             value, mime = rep, None
-            declared = self.declared.get(id(method))
-            cacheable = declared is True
-            if declared is None and key is not None:  # says nothing: call it directly
-                self.quick[request.verb][request.uri.partition(":")[0]] = method
+            cacheable = self.declared.get(id(method)) is True
         if not cacheable or frame.volatile:
             if outer is not None:
                 outer.volatile = True
+            if key is not None:
+                if not cacheable and self.declared.get(id(method), False) is None:
+                    # a handler that says nothing gave something uncacheable: from now
+                    # on the context calls it directly (a cacheable Response sends it back)
+                    self.quick[request.verb][request.uri.partition(":")[0]] = method
+                elif len(self._volatile) < self.max_entries:
+                    self._volatile[key] = None
             return rep, None
+        if key is not None:
+            self._volatile.pop(key, None)
         frame.deps.add(request.uri)
         if frame.expires is not None:
             frame.since = self.clock()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import mimetypes
 import os
 import secrets
@@ -106,7 +105,7 @@ class FileScheme:
         uri = request.uri
         data = self._walk(uri, read, "read")
         mime = mimetypes.guess_type(self._body(uri))[0]
-        return Response(data, mime=mime, valid=functools.partial(self._unchanged, uri, seen[-1]))
+        return Response(data, mime=mime, valid=Unchanged(self, uri, seen[-1]))
 
     def _signature(self, uri: str, quiet: bool = True) -> Signature | None:
         """What identifies the file's content now (None: no file there); ``quiet`` False
@@ -127,9 +126,6 @@ class FileScheme:
             if quiet:
                 return None
             raise
-
-    def _unchanged(self, uri: str, signature: Signature | None) -> bool:
-        return self._signature(uri) == signature
 
     def sink(self, request: Request, ctx: Context) -> None:
         data = encode(request.primary, request.uri)
@@ -157,7 +153,7 @@ class FileScheme:
         uri = request.uri
         signature = self._signature(uri, quiet=False)
         found = signature is not None and stat.S_ISREG(signature[0])
-        return Response(found, valid=functools.partial(self._unchanged, uri, signature))
+        return Response(found, valid=Unchanged(self, uri, signature))
 
     def delete(self, request: Request, ctx: Context) -> bool:
         def unlink(here: int, name: str) -> bool:  # a symlink itself, never its target
@@ -179,6 +175,28 @@ Signature = tuple[int, int, int, int, int, int]
 def _signature(st: os.stat_result) -> Signature:
     """Type, device, inode, size and times: a write, a replace or a removal changes it."""
     return (st.st_mode, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class Unchanged:
+    """A cache validity check: is the file still the one read? Equal checks are one
+    (a pipeline that reads a stylesheet five times checks it once)."""
+
+    __slots__ = ("files", "uri", "signature")
+
+    def __init__(self, files: FileScheme, uri: str, signature: Signature | None) -> None:
+        self.files, self.uri, self.signature = files, uri, signature
+
+    def __call__(self) -> bool:
+        return self.files._signature(self.uri) == self.signature
+
+    def _key(self) -> tuple[int, str, Signature | None]:
+        return (id(self.files), self.uri, self.signature)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unchanged) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 class _Exists(Exception):
