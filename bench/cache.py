@@ -114,7 +114,9 @@ def _pipeline() -> str:
     return uri
 
 
-@scenario("cache", "the representation cache: hits, a cached pipeline, uncacheable requests", targets)
+@scenario(
+    "cache", "the representation cache: hits, a cached pipeline, uncacheable requests", targets
+)
 def cache_scenario() -> Iterator[list[Case]]:
     root = tempfile.mkdtemp(prefix="roc-bench-cache-")
     with open(os.path.join(root, "doc.xml"), "w") as f:

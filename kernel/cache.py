@@ -350,7 +350,7 @@ class Cache:
         it asks for counts for the computation around it (if any), as a frame would pass
         it on, and it is not stored this time whatever it gives."""
         self.misses += 1
-        outer = self._local.frame
+        outer = self._local.frame if self.computing else None
         try:
             rep = method(request, ctx)
         except BaseException:

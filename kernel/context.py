@@ -55,6 +55,7 @@ class Context:
         "_computing",
         "_hits",
         "_dependents",
+        "_routed",
     )
 
     def __init__(
@@ -74,6 +75,10 @@ class Context:
         general = bool(layers) or observer is not None
         self._fast = _NO_FAST_PATH if general else cache.quick
         self._hits = _NO_HITS if general or not cache.enabled else cache.source_index
+        # SOURCEs the cache answers go to it straight from here, not the general path
+        self._routed = (
+            _NO_HITS if general or not cache.enabled else kernel.dispatcher.tables[SOURCE]
+        )
         self._source = self._fast[SOURCE]
         self._sink = self._fast[SINK]
         self._layers = layers
@@ -93,7 +98,7 @@ class Context:
         except (AttributeError, TypeError):  # not a str (bytes: TypeError)
             colon = ""
         method = self._source.get(scheme) if colon else None
-        if method is None:  # cached, layered, unknown or malformed: the general path
+        if method is None:  # cached, layered, unknown or malformed
             found = self._hits.get(uri) if colon else None
             if found is not None:  # a hit costs a dict lookup and a call
                 for entry in found:
@@ -104,7 +109,19 @@ class Context:
                                 return rep
                             return self.kernel.transreptors.convert(rep, rtype)
                         break
-            return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
+            method = self._routed.get(scheme) if colon else None
+            if method is None:  # layered, unknown or malformed: the general path says which
+                return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
+            request = _new(Request, (SOURCE, uri, None, None, rtype, self.principal))
+            try:
+                rep = self._cache.fetch(request, method, self)
+            except KernelError as e:
+                raise located(e, uri, SOURCE) from None
+            if type(rep) is Response:
+                rep = rep.representation
+            if rtype is None or type(rep) is rtype:
+                return rep
+            return self.kernel.transreptors.convert(rep, rtype)
         try:
             rep = method(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)), self)
         except KernelError as e:
