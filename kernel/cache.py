@@ -124,10 +124,11 @@ class Cache:
 
     ``max_entries`` 0 turns it off. ``declared`` maps ``id(method)`` of each kernel
     handler method to its handler's ``cacheable`` attribute (True: its plain values may be
-    cached; None: it says nothing). ``quick`` holds, per verb, the methods the context
-    calls directly: every verb's but SOURCE's and EXISTS's, and those of handlers that
-    say nothing and answered with a plain value (learnt; a cacheable Response from one
-    sends it back through the cache)."""
+    kept too; False: only its Responses; None: it says nothing). ``quick`` holds, per
+    verb, the methods the context calls directly: all but the SOURCE and EXISTS of
+    handlers that say ``cacheable``. One that says nothing goes through the cache once it
+    answers a cacheable Response (and back when it answers uncacheably), so handlers that
+    never do (``session:``, ``chan:``) cost nothing here."""
 
     def __init__(
         self,
@@ -141,8 +142,13 @@ class Cache:
         self.clock = clock
         self.declared = declared
         self.quick = dict(tables)
-        if self.enabled:  # SOURCE and EXISTS start through the cache
-            self.quick[SOURCE], self.quick[EXISTS] = {}, {}
+        if self.enabled:  # SOURCE and EXISTS of handlers that say cacheable: the cache's
+            for verb in (SOURCE, EXISTS):
+                self.quick[verb] = {
+                    scheme: method
+                    for scheme, method in tables[verb].items()
+                    if declared.get(id(method)) is None
+                }
         self.computing: list[None] = []  # one item per computation running, in any thread
         self.source_index: dict[str, tuple[Entry, ...]] = {}  # SOURCE entries by URI
         self._entries: dict[tuple[Any, ...], Entry] = {}

@@ -36,7 +36,10 @@ class FileScheme:
     out of the root are AccessDenied. SOURCE gives bytes; SINK takes str, bytes or XML.
     Every path is walked from the root through held directory descriptors (see
     :mod:`.beneath`), so swapping a directory for a symlink meanwhile leads nowhere.
+    SOURCE and EXISTS answers are kept by the cache until the file changes or goes.
     """
+
+    cacheable = False  # said: its Responses go through the cache from the first one
 
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)

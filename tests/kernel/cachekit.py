@@ -12,6 +12,8 @@ class Memory:
     """``mem:NAME``: a dict, cacheable results (a Response), counted reads.
     ``timed:NAME``: the value with an expiry that SINK sets as ``(value, expires)``."""
 
+    cacheable = False  # its Responses are kept from the first (plain values are not)
+
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.reads: Counter[str] = Counter()

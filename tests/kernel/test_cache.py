@@ -236,3 +236,26 @@ def test_max_entries_zero_turns_the_cache_off(world):
 def test_a_bad_max_entries_is_a_config_error(bad):
     with pytest.raises(ConfigError, match="cache.max_entries"):
         hermetic_kernel(config={"cache": {"max_entries": bad}})
+
+
+def test_a_handler_that_says_nothing_is_kept_once_it_answers_cacheably():
+    class Quiet:
+        def __init__(self):
+            self.calls = 0
+
+        def source(self, request, ctx):
+            self.calls += 1
+            return Response(f"answer {self.calls}")
+
+    quiet = Quiet()
+
+    class Plugin:
+        @hookimpl
+        def roc_schemes(self):
+            return {"quiet": quiet}
+
+    with hermetic_kernel(Plugin()) as k:
+        ctx = k.context()
+        # the first answer shows it gives cacheable Responses; from then on they are kept
+        assert [ctx.source("quiet:x") for _ in range(3)] == ["answer 1", "answer 2", "answer 2"]
+        assert [ctx.source("quiet:y") for _ in range(2)] == ["answer 3", "answer 3"]

@@ -21,7 +21,10 @@ def _until(condition, what: str, limit: float = 10.0) -> None:
 
 
 class Slow:
-    """``slow:X`` blocks until released, counting computations."""
+    """``slow:X`` blocks until released, counting computations; its plain values are
+    cacheable."""
+
+    cacheable = True
 
     def __init__(self) -> None:
         self.computed = 0
@@ -32,7 +35,7 @@ class Slow:
         self.computed += 1
         self.entered.set()
         assert self.release.wait(10)
-        return Response(f"value of {request.uri}")
+        return f"value of {request.uri}"
 
 
 def test_concurrent_misses_compute_once():
@@ -66,6 +69,8 @@ def test_concurrent_misses_compute_once():
 
 def test_a_computation_that_needs_itself_does_not_wait_for_itself():
     class Loop:
+        cacheable = False
+
         def __init__(self):
             self.depth = 0
 
@@ -89,12 +94,14 @@ def test_a_computation_that_needs_itself_does_not_wait_for_itself():
 class Costly:
     """``cheap:N`` answers at once; ``dear:N`` does real work first."""
 
+    cacheable = True
+
     def source(self, request, ctx):
         if request.uri.startswith("dear:"):
             digest = b""
             for _ in range(20_000):
                 digest = hashlib.sha256(digest).digest()
-        return Response(request.uri)
+        return request.uri
 
 
 def test_at_most_max_entries_and_the_costly_ones_stay():
