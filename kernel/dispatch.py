@@ -2,7 +2,7 @@
 
 The kernel compiles each scheme handler once into a verb -> bound method table
 (:func:`compile_handler`) and keeps one ``{scheme: method}`` dict per verb; a context
-looks a request up here, through its layers first (README "Address spaces"). The typed
+looks a request up here, through its layers first (README "The plugin author's API"). The typed
 resolve errors (``UnresolvedURI``, ``VerbNotSupported``, ``MalformedURI``) come from here.
 """
 
