@@ -7,97 +7,24 @@ it before the write returns, with no walk of a graph. Anything not known to be s
 simply not stored, so the cache never answers differently from no cache (README
 "The representation cache").
 
-Hits are plain dict reads (no lock); a store, a write's invalidation and the choice of
-who computes a missed key take one short lock, never held across a handler call.
+Hits are plain dict reads (no lock); a store and a write's invalidation take the table's
+lock (:mod:`.entries`), the choice of who computes a missed key the cache's own: short
+locks, never held across a handler call.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .entries import MISSING, Entry, Frame, Key, Table
 from .request import Request, Response, Value, Verb
 
-__all__ = ["Cache", "Entry", "Frame", "MISSING"]
+__all__ = ["Cache", "MISSING"]
 
 SOURCE, EXISTS = Verb.SOURCE, Verb.EXISTS
-MISSING: Any = object()  # a hit that turned out stale
-_LOG = 1024  # writes remembered for computations still running
-
-
-class Entry:
-    """One remembered result and what it depends on."""
-
-    __slots__ = (
-        "key",
-        "rtype",
-        "principal",
-        "value",
-        "mime",
-        "deps",
-        "expires",
-        "since",
-        "checks",
-        "cost",
-        "uses",
-    )
-
-    def __init__(self, key: tuple[Any, ...], value: Any, mime: str | None, frame: Frame) -> None:
-        self.key = key
-        self.rtype, self.principal = key[2], key[3]
-        self.value, self.mime = value, mime
-        self.deps = frozenset(frame.deps)
-        self.expires, self.since = frame.expires, frame.since
-        self.checks = tuple(frame.checks) if frame.checks else ()
-        self.cost, self.uses = 0.0, 0
-
-
-class Frame:
-    """A computation in progress: what it has depended on so far. ``outside`` are the
-    layers of the context that asked for it; a layer resource read or written from one
-    of those keeps the result from being stored (it is not named by the request)."""
-
-    __slots__ = ("deps", "volatile", "layers", "expires", "since", "checks", "outside", "start")
-
-    def __init__(self, outside: tuple[Any, ...], start: int) -> None:
-        self.deps: set[Any] = set()
-        self.volatile = False
-        self.layers: list[Any] | None = None
-        self.expires: float | None = None
-        self.since: float | None = None
-        self.checks: dict[Callable[[], bool], None] | None = None  # a set, in order
-        self.outside = outside
-        self.start = start
-
-    def absorb(self, entry: Entry | Frame) -> None:
-        self.deps |= entry.deps
-        if entry.expires is not None:
-            if self.expires is None or entry.expires < self.expires:
-                self.expires = entry.expires
-            if self.since is None or (entry.since is not None and entry.since > self.since):
-                self.since = entry.since
-        if entry.checks:
-            if self.checks is None:
-                self.checks = {}
-            self.checks.update(dict.fromkeys(entry.checks))
-
-    def absorb_response(self, rep: Response) -> None:
-        """A result's own expiry and validity check."""
-        if rep.expires is not None:
-            if self.expires is None or rep.expires < self.expires:
-                self.expires = rep.expires
-        if rep.valid is not None:
-            if self.checks is None:
-                self.checks = {}
-            self.checks[rep.valid] = None
-
-    def foreign_layers(self) -> list[Any]:
-        """The layers used that belong to the asker (those made inside are private)."""
-        outside = self.outside
-        return [layer for layer in self.layers or () if any(layer is o for o in outside)]
 
 
 class _Local(threading.local):
@@ -150,17 +77,15 @@ class Cache:
                     if declared.get(id(method)) is None
                 }
         self.computing: list[None] = []  # one item per computation running, in any thread
-        self.source_index: dict[str, tuple[Entry, ...]] = {}  # SOURCE entries by URI
-        self._entries: dict[tuple[Any, ...], Entry] = {}
-        self.dependents: dict[Any, set[tuple[Any, ...]]] = {}
-        self._flights: dict[tuple[Any, ...], _Flight] = {}
-        self._waiting: dict[int, tuple[Any, ...]] = {}
-        self._volatile: dict[tuple[Any, ...], None] = {}  # keys last found uncacheable
-        self._writes = 0
-        self._log: deque[tuple[int, Any]] = deque(maxlen=_LOG)
-        self._lock = threading.Lock()
+        self._table = table = Table(max_entries, clock)
+        self.source_index = table.source_index  # SOURCE entries by URI, for the context
+        self.dependents = table.dependents  # what depends on a URI, for the context
+        self._flights: dict[Key, _Flight] = {}
+        self._waiting: dict[int, Key] = {}
+        self._volatile: dict[Key, None] = {}  # keys last found uncacheable
+        self._lock = threading.Lock()  # flights and waiters
         self._local = _Local()
-        self.hits = self.misses = self.evictions = 0
+        self.hits = self.misses = 0
         self._watched = False  # has an observer asked whether requests were hits?
 
     # -- seeing it ----------------------------------------------------------------------
@@ -171,8 +96,8 @@ class Cache:
         return {
             "hits": self.hits,
             "misses": self.misses,
-            "entries": len(self._entries),
-            "evictions": self.evictions,
+            "entries": len(self._table.entries),
+            "evictions": self._table.evictions,
             "max_entries": self.max_entries,
             "waiting": len(self._waiting),
         }
@@ -188,11 +113,8 @@ class Cache:
 
     def clear(self) -> None:
         """Forget every entry (nothing depends on it: the next requests recompute)."""
-        with self._lock:
-            self._entries.clear()
-            self._volatile.clear()
-            self.source_index.clear()
-            self.dependents.clear()
+        self._table.clear()
+        self._volatile.clear()
 
     # -- dependencies of the computation in progress ----------------------------------------
 
@@ -228,7 +150,7 @@ class Cache:
 
     def serve(self, entry: Entry) -> Any:
         """``entry``'s value if it is still good (counted as a hit), else MISSING."""
-        if (entry.expires is not None or entry.checks) and not self._valid(entry):
+        if (entry.expires is not None or entry.checks) and not self._table.valid(entry):
             return MISSING
         self.hits += 1
         entry.uses += 1
@@ -272,18 +194,12 @@ class Cache:
 
     def written(self, uri: Any) -> None:
         """``uri`` changed: expire every entry that depends on it, now."""
-        if not (self.computing or uri in self.dependents):
-            return
-        with self._lock:
-            self._writes += 1
-            self._log.append((self._writes, uri))
-            for key in self.dependents.pop(uri, ()):
-                self._drop(key)
+        self._table.written(uri, bool(self.computing))
 
     def fetch(self, request: Request, method: Any, ctx: Any) -> Any:
         """SOURCE or EXISTS through the cache: a valid entry, the result of a concurrent
         computation of the same key, or a computation of our own."""
-        key: tuple[Any, ...] | None = (
+        key: Key | None = (
             request.verb,
             request.uri,
             request.rtype,
@@ -298,14 +214,15 @@ class Cache:
             return self._compute(request, method, ctx, None)[0]
         if key in self._volatile:  # uncacheable last time: no one would share it
             return self._untracked(request, method, ctx, key)
-        entry = self._entries.get(key)
+        entries = self._table.entries
+        entry = entries.get(key)
         if entry is not None:
             hit = self._hit(entry)
             if hit is not MISSING:
                 return hit
         me = threading.get_ident()
         with self._lock:
-            fresh = self._entries.get(key)
+            fresh = entries.get(key)
             flight = self._flights.get(key)
             lead = False
             if fresh is not None and fresh is not entry:
@@ -351,7 +268,7 @@ class Cache:
             self._local.hit = True
         return Response(value, entry.mime, True, entry.expires)
 
-    def _untracked(self, request: Request, method: Any, ctx: Any, key: tuple[Any, ...]) -> Any:
+    def _untracked(self, request: Request, method: Any, ctx: Any, key: Key) -> Any:
         """A key found uncacheable last time, computed without a frame of its own: what
         it asks for counts for the computation around it (if any), as a frame would pass
         it on, and it is not stored this time whatever it gives."""
@@ -380,12 +297,12 @@ class Cache:
         return rep
 
     def _compute(
-        self, request: Request, method: Any, ctx: Any, key: tuple[Any, ...] | None
+        self, request: Request, method: Any, ctx: Any, key: Key | None
     ) -> tuple[Any, Entry | None]:
         local = self._local
         outer = local.frame
         self.computing.append(None)
-        frame = local.frame = Frame(ctx.layers, self._writes)
+        frame = local.frame = Frame(ctx.layers, self._table.writes)
         self.misses += 1
         started = time.perf_counter()
         try:
@@ -429,87 +346,7 @@ class Cache:
                 outer.layers = [*(outer.layers or ()), *foreign]
         if key is None or foreign:
             return rep, None
-        return rep, self._store(key, value, mime, frame, cost)
-
-    # -- entries ---------------------------------------------------------------------------
-
-    def _valid(self, entry: Entry) -> bool:
-        if entry.expires is not None:
-            now = self.clock()
-            if now >= entry.expires or (entry.since is not None and now < entry.since):
-                self._discard(entry)
-                return False
-        for check in entry.checks:
-            if not check():
-                self._discard(entry)
-                return False
-        return True
-
-    def _store(
-        self, key: tuple[Any, ...], value: Any, mime: str | None, frame: Frame, cost: float
-    ) -> Entry | None:
-        entry = Entry(key, value, mime, frame)
-        entry.cost = cost
-        with self._lock:
-            if self._writes != frame.start and self._written_since(frame):
-                return None
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = entry
-            for dep in entry.deps:
-                keys = self.dependents.get(dep)
-                if keys is None:
-                    keys = self.dependents[dep] = set()
-                keys.add(key)
-            if key[0] is SOURCE:
-                uri = key[1]
-                self.source_index[uri] = (*self.source_index.get(uri, ()), entry)
-            if len(self._entries) > self.max_entries:
-                self._cull()
-        return entry
-
-    def _written_since(self, frame: Frame) -> bool:
-        """Did a write since ``frame`` started touch what it read? (True when unsure.)"""
-        log = self._log
-        if not log or log[0][0] > frame.start + 1:
-            return True  # the log no longer reaches back that far
-        deps = frame.deps
-        return any(seq > frame.start and uri in deps for seq, uri in log)
-
-    def _discard(self, entry: Entry) -> None:
-        with self._lock:
-            if self._entries.get(entry.key) is entry:
-                self._drop(entry.key)
-
-    def _drop(self, key: tuple[Any, ...]) -> None:
-        """Remove one entry and its index records; the lock is held."""
-        entry = self._entries.pop(key, None)
-        if entry is None:
-            return
-        for dep in entry.deps:
-            keys = self.dependents.get(dep)
-            if keys is not None:
-                keys.discard(key)
-                if not keys:
-                    del self.dependents[dep]
-        if key[0] is SOURCE:
-            uri = key[1]
-            rest = tuple(e for e in self.source_index.get(uri, ()) if e is not entry)
-            if rest:
-                self.source_index[uri] = rest
-            else:
-                self.source_index.pop(uri, None)
-
-    def _cull(self) -> None:
-        """Down to 7/8 of ``max_entries``, keeping what costs more to compute and is used
-        more; uses are halved each time, so old popularity fades."""
-        keep = self.max_entries - self.max_entries // 8
-        ranked = sorted(self._entries.values(), key=lambda e: e.cost * (1 + e.uses))
-        for entry in ranked[: len(ranked) - keep]:
-            self._drop(entry.key)
-            self.evictions += 1
-        for entry in self._entries.values():
-            entry.uses //= 2
+        return rep, self._table.store(key, value, mime, frame, cost)
 
     def _cycle(self, owner: int, me: int) -> bool:
         """Would waiting for ``owner`` wait for ourselves (a computation that needs its
