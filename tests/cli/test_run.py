@@ -236,3 +236,21 @@ def test_subprocess_errors_never_show_a_traceback(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith(f"{failing}:1:7: UnresolvedURI: ")
     assert "Traceback" not in done.stderr
+
+
+def test_trace_marks_requests_served_from_the_cache(roc, script, tmp_path):
+    (tmp_path / "data.txt").write_text("hello")
+    config = tmp_path / "roc.toml"
+    config.write_text(f'[file]\nroot = "{tmp_path}"\n')
+    read = instr("copy", "var:x", operand="active:copy+operand@file:data.txt")
+    result = roc(
+        "run", script("<idoc>" + read + read + "</idoc>"), "--trace", "--config", str(config)
+    )
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("├─ SOURCE active:copy+operand@active:copy") and lines[0].endswith(
+        " ok"
+    )
+    assert lines[2].startswith("│     └─ SOURCE file:data.txt") and lines[2].endswith(" ok")
+    assert lines[3].startswith("└─ SOURCE active:copy+operand@active:copy")
+    assert lines[3].endswith(" cached") and len(lines) == 4  # nothing ran beneath it
