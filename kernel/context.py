@@ -116,7 +116,7 @@ class Context:
             try:
                 rep = self._cache.fetch(request, method, self)
             except KernelError as e:
-                raise located(e, uri, SOURCE) from None
+                raise located(e, uri, SOURCE) from e.__cause__
             if type(rep) is Response:
                 rep = rep.representation
             if rtype is None or type(rep) is rtype:
@@ -125,7 +125,7 @@ class Context:
         try:
             rep = method(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)), self)
         except KernelError as e:
-            raise located(e, uri, SOURCE) from None
+            raise located(e, uri, SOURCE) from e.__cause__
         finally:
             if self._computing:  # a computation in progress asked for something uncached
                 self._cache.taint()
@@ -152,7 +152,7 @@ class Context:
         try:
             method(request, self)
         except KernelError as e:
-            raise located(e, uri, SINK) from None
+            raise located(e, uri, SINK) from e.__cause__
         finally:
             if self._computing or uri in self._dependents:
                 self._cache.written(uri)
@@ -237,7 +237,7 @@ class Context:
         try:
             rep = method(request, self)
         except KernelError as e:
-            raise located(e, uri, verb) from None
+            raise located(e, uri, verb) from e.__cause__
         finally:
             if self._computing:
                 self._cache.taint()
@@ -276,7 +276,7 @@ class Context:
                 return self._observed(request, method, self._observer)
             return self._cache.call(request, method, self)
         except KernelError as e:
-            raise located(e, uri, verb) from None
+            raise located(e, uri, verb) from e.__cause__
 
     def _observed(self, request: Request, method: Any, observer: Observer) -> Any:
         cache = self._cache

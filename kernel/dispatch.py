@@ -107,7 +107,9 @@ def unsupported(uri: str, verb: Verb, scheme: str, methods: Methods) -> VerbNotS
 
 
 def located(error: KernelError, uri: str, verb: Verb) -> KernelError:
-    """``error`` with the request's URI and verb filled in where the handler left them."""
+    """``error`` with the request's URI and verb filled in where the handler left them.
+    Callers re-raise it ``from e.__cause__``: no chained context, but the cause a wrapper
+    (a DPML failure) was raised from is kept, so a transport can map it to a status."""
     if error.uri is None:
         error.uri = uri
     if error.verb is None:
