@@ -239,10 +239,12 @@ class Cache:
             if hit is not MISSING:
                 return hit
         if flight is not None and not lead:
-            with flight.done:  # released when the computation ends
-                pass
-            with self._lock:
-                self._waiting.pop(me, None)
+            try:
+                with flight.done:  # released when the computation ends
+                    pass
+            finally:
+                with self._lock:
+                    self._waiting.pop(me, None)
             if flight.entry is not None:
                 hit = self._hit(flight.entry)
                 if hit is not MISSING:
