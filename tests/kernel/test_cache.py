@@ -259,3 +259,25 @@ def test_a_handler_that_says_nothing_is_kept_once_it_answers_cacheably():
         # the first answer shows it gives cacheable Responses; from then on they are kept
         assert [ctx.source("quiet:x") for _ in range(3)] == ["answer 1", "answer 2", "answer 2"]
         assert [ctx.source("quiet:y") for _ in range(2)] == ["answer 3", "answer 3"]
+
+
+def test_a_computation_that_asks_another_thread_is_not_kept(world):
+    runs = []
+
+    def in_background(request, ctx):
+        runs.append(1)
+        return ctx.request_async(Request(Verb.SOURCE, "arg:operand")).result(10).representation
+
+    in_background.cacheable = True
+
+    class Plugin:
+        @hookimpl
+        def roc_accessors(self):
+            return {"inBackground": in_background}
+
+    with hermetic_kernel(world, Plugin()) as k:
+        ctx = k.context()
+        ctx.sink("mem:a", "one")
+        assert ctx.source("active:inBackground+operand@mem:a") == "one"
+        assert ctx.source("active:inBackground+operand@mem:a") == "one"
+        assert len(runs) == 2  # the kernel cannot see what the other thread read
