@@ -6,7 +6,8 @@
   (on a kernel with ``max_entries = 0``) against served from the cache (target: at least
   50x faster from the cache);
 - uncacheable requests (a plain value, a ``Response(cacheable=False)``, an accessor that
-  says nothing) with the cache on against off (target: at most 1.1x slower).
+  says nothing, over a cacheable and over an uncacheable resource) with the cache on
+  against off (target: at most 1.1x slower).
 """
 
 from __future__ import annotations
@@ -79,11 +80,13 @@ OFF = {
     "fast": "ctx.source('fast:x')  [cache off]",
     "vol": "ctx.source('vol:x')  [cache off]",
     "echo": "active:echo over data:  [cache off]",
+    "echo-plain": "active:echo over fast:  [cache off]",
 }
 ON = {
     "fast": UNCACHED,
     "vol": "ctx.source('vol:x')  [cache on]",
     "echo": "active:echo over data:  [cache on]",
+    "echo-plain": "active:echo over fast:  [cache on]",
 }
 
 
@@ -135,6 +138,7 @@ def cache_scenario() -> Iterator[list[Case]]:
     assert len(on.transreptors.convert(result, str)) > 9000  # about 10 KB at every level
     ns = {"on": on_ctx, "off": off_ctx, "d": {"kept:x": "x"}, "pipeline": pipeline}
     echo = "'active:echo+operand@data:,x'"
+    echo_plain = "'active:echo+operand@fast:x'"
     try:
         yield [
             Case(UNCACHED, timed("on.source('fast:x')", ns)),
@@ -145,6 +149,8 @@ def cache_scenario() -> Iterator[list[Case]]:
             Case(OFF["vol"], timed("off.source('vol:x')", ns)),
             Case(ON["echo"], timed(f"on.source({echo})", ns)),
             Case(OFF["echo"], timed(f"off.source({echo})", ns)),
+            Case(ON["echo-plain"], timed(f"on.source({echo_plain})", ns)),
+            Case(OFF["echo-plain"], timed(f"off.source({echo_plain})", ns)),
             Case(FROM_CACHE, timed("on.source(pipeline)", ns)),
             Case(COMPUTED, timed("off.source(pipeline)", ns)),
         ]

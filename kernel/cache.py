@@ -25,6 +25,7 @@ from .request import Request, Response, Value, Verb
 __all__ = ["Cache", "MISSING"]
 
 SOURCE, EXISTS = Verb.SOURCE, Verb.EXISTS
+_LOOK_AGAIN = 31  # a key not kept runs untracked, tracked again about one miss in 32
 
 
 class _Local(threading.local):
@@ -82,7 +83,7 @@ class Cache:
         self.dependents = table.dependents  # what depends on a URI, for the context
         self._flights: dict[Key, _Flight] = {}
         self._waiting: dict[int, Key] = {}
-        self._volatile: dict[Key, None] = {}  # keys last found uncacheable
+        self._unkept: dict[Key, None] = {}  # keys not kept last time
         self._lock = threading.Lock()  # flights and waiters
         self._local = _Local()
         self.hits = self.misses = 0
@@ -114,7 +115,7 @@ class Cache:
     def clear(self) -> None:
         """Forget every entry (nothing depends on it: the next requests recompute)."""
         self._table.clear()
-        self._volatile.clear()
+        self._unkept.clear()
 
     # -- dependencies of the computation in progress ----------------------------------------
 
@@ -212,8 +213,10 @@ class Cache:
                     break
         if key is None:
             return self._compute(request, method, ctx, None)[0]
-        if key in self._volatile:  # uncacheable last time: no one would share it
-            return self._untracked(request, method, ctx, key)
+        if key in self._unkept:  # not kept last time: no one would share it
+            if not self.misses & _LOOK_AGAIN:  # but now and then look again: what it
+                self._unkept.pop(key, None)  # depends on may have changed
+            return self._untracked(request, method, ctx)
         entries = self._table.entries
         entry = entries.get(key)
         if entry is not None:
@@ -270,10 +273,10 @@ class Cache:
             self._local.hit = True
         return Response(value, entry.mime, True, entry.expires)
 
-    def _untracked(self, request: Request, method: Any, ctx: Any, key: Key) -> Any:
-        """A key found uncacheable last time, computed without a frame of its own: what
-        it asks for counts for the computation around it (if any), as a frame would pass
-        it on, and it is not stored this time whatever it gives."""
+    def _untracked(self, request: Request, method: Any, ctx: Any) -> Any:
+        """A key not kept last time, computed without a frame of its own: what it asks
+        for counts for the computation around it (if any), as a frame would pass it on,
+        and it is not stored this time whatever it gives."""
         self.misses += 1
         outer = self._local.frame if self.computing else None
         try:
@@ -282,18 +285,17 @@ class Cache:
             if outer is not None:
                 outer.volatile = True
             raise
-        if type(rep) is Response:
-            cacheable = rep.cacheable
-        else:
-            cacheable = self.declared.get(id(method)) is True
-        if cacheable:
-            self._volatile.pop(key, None)  # keep it next time
-            if outer is not None:
-                outer.deps.add(request.uri)
-                if type(rep) is Response:
+        if outer is not None:
+            if type(rep) is Response:
+                if rep.cacheable:
+                    outer.deps.add(request.uri)
                     outer.absorb_response(rep)
-        elif outer is not None:
-            outer.volatile = True
+                else:
+                    outer.volatile = True
+            elif self.declared.get(id(method)) is True:
+                outer.deps.add(request.uri)
+            else:
+                outer.volatile = True
         if self._watched:
             self._local.hit = False
         return rep
@@ -333,11 +335,9 @@ class Cache:
                     # a handler that says nothing gave something uncacheable: from now
                     # on the context calls it directly (a cacheable Response sends it back)
                     self.quick[request.verb][request.uri.partition(":")[0]] = method
-                elif len(self._volatile) < self.max_entries:
-                    self._volatile[key] = None
+                else:
+                    self._unkept_again(key)
             return rep, None
-        if key is not None:
-            self._volatile.pop(key, None)
         frame.deps.add(request.uri)
         if frame.expires is not None:
             frame.since = self.clock()
@@ -347,8 +347,14 @@ class Cache:
             if foreign:
                 outer.layers = [*(outer.layers or ()), *foreign]
         if key is None or foreign:
+            if foreign and key is not None:
+                self._unkept_again(key)
             return rep, None
         return rep, self._table.store(key, value, mime, frame, cost)
+
+    def _unkept_again(self, key: Key) -> None:
+        if len(self._unkept) < self.max_entries:
+            self._unkept[key] = None
 
     def _cycle(self, owner: int, me: int) -> bool:
         """Would waiting for ``owner`` wait for ourselves (a computation that needs its

@@ -274,7 +274,21 @@ class Context:
                 return method(request, self)
             if self._observer is not None:
                 return self._observed(request, method, self._observer)
-            return self._cache.call(request, method, self)
+            if verb is not SOURCE and verb is not EXISTS:
+                return self._cache.call(request, method, self)  # a write: it expires
+            cache = self._cache  # cache.call's read, inlined: every accessor call is one
+            if cache.enabled:
+                scheme = uri.partition(":")[0]
+                if cache.quick[verb].get(scheme) is not method:
+                    return cache.fetch(request, method, self)
+            try:
+                rep = method(request, self)
+            finally:
+                if self._computing:
+                    cache.taint()
+            if type(rep) is Response and rep.cacheable and cache.enabled:
+                cache.route(verb, scheme)
+            return rep
         except KernelError as e:
             raise located(e, uri, verb) from e.__cause__
 

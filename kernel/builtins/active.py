@@ -35,6 +35,7 @@ class ActiveScheme:
 
     def __init__(self, accessors: Mapping[str, Any]) -> None:
         self.accessors = dict(accessors)
+        self.kept = {n for n, a in self.accessors.items() if getattr(a, "cacheable", 0) is True}
 
     def _call(self, request: Request, ctx: Context) -> Any:
         _, name, arguments = parse_cached(request.uri)  # the memoised split, no copies
@@ -63,8 +64,8 @@ class ActiveScheme:
             ),
         )
         result = accessor(inner, ctx.push(space.layer))
-        if type(result) is not Response and getattr(accessor, "cacheable", False) is True:
-            return Response(result)
+        if name in self.kept and type(result) is not Response and ctx.kernel.cache.computing:
+            return Response(result)  # the cache is recording this call: it may keep it
         return result
 
     source = sink = exists = delete = new = _call
