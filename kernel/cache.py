@@ -83,7 +83,7 @@ class Cache:
         self.dependents = table.dependents  # what depends on a URI, for the context
         self._flights: dict[Key, _Flight] = {}
         self._waiting: dict[int, Key] = {}
-        self._unkept: dict[Key, None] = {}  # keys not kept last time
+        self.unkept: dict[str, None] = {}  # URIs whose results were not kept last time
         self._lock = threading.Lock()  # flights and waiters
         self._local = _Local()
         self.hits = self.misses = 0
@@ -115,7 +115,7 @@ class Cache:
     def clear(self) -> None:
         """Forget every entry (nothing depends on it: the next requests recompute)."""
         self._table.clear()
-        self._unkept.clear()
+        self.unkept.clear()
 
     # -- dependencies of the computation in progress ----------------------------------------
 
@@ -200,23 +200,16 @@ class Cache:
     def fetch(self, request: Request, method: Any, ctx: Any) -> Any:
         """SOURCE or EXISTS through the cache: a valid entry, the result of a concurrent
         computation of the same key, or a computation of our own."""
-        key: Key | None = (
-            request.verb,
-            request.uri,
-            request.rtype,
-            request.principal,
-        )
+        uri = request.uri
+        if uri in self.unkept:  # not kept last time: no one would share it
+            if not self.misses & _LOOK_AGAIN:  # but now and then look again: what it
+                self.unkept.pop(uri, None)  # depends on may have changed
+            return self._untracked(request, method, ctx)
         if request.arguments:
             for argument in request.arguments.values():
                 if type(argument) is Value:  # values are not in the key: never stored
-                    key = None
-                    break
-        if key is None:
-            return self._compute(request, method, ctx, None)[0]
-        if key in self._unkept:  # not kept last time: no one would share it
-            if not self.misses & _LOOK_AGAIN:  # but now and then look again: what it
-                self._unkept.pop(key, None)  # depends on may have changed
-            return self._untracked(request, method, ctx)
+                    return self._untracked(request, method, ctx)
+        key = (request.verb, uri, request.rtype, request.principal)
         entries = self._table.entries
         entry = entries.get(key)
         if entry is not None:
@@ -274,9 +267,9 @@ class Cache:
         return Response(value, entry.mime, True, entry.expires)
 
     def _untracked(self, request: Request, method: Any, ctx: Any) -> Any:
-        """A key not kept last time, computed without a frame of its own: what it asks
-        for counts for the computation around it (if any), as a frame would pass it on,
-        and it is not stored this time whatever it gives."""
+        """A request that will not be kept (its URI was not last time, or it carries
+        values), computed without a frame of its own: what it asks for counts for the
+        computation around it (if any), as a frame would pass it on."""
         self.misses += 1
         outer = self._local.frame if self.computing else None
         try:
@@ -301,7 +294,7 @@ class Cache:
         return rep
 
     def _compute(
-        self, request: Request, method: Any, ctx: Any, key: Key | None
+        self, request: Request, method: Any, ctx: Any, key: Key
     ) -> tuple[Any, Entry | None]:
         local = self._local
         outer = local.frame
@@ -330,13 +323,12 @@ class Cache:
         if not cacheable or frame.volatile:
             if outer is not None:
                 outer.volatile = True
-            if key is not None:
-                if not cacheable and self.declared.get(id(method), False) is None:
-                    # a handler that says nothing gave something uncacheable: from now
-                    # on the context calls it directly (a cacheable Response sends it back)
-                    self.quick[request.verb][request.uri.partition(":")[0]] = method
-                else:
-                    self._unkept_again(key)
+            if not cacheable and self.declared.get(id(method), False) is None:
+                # a handler that says nothing gave something uncacheable: from now on
+                # the context calls it directly (a cacheable Response sends it back)
+                self.quick[request.verb][request.uri.partition(":")[0]] = method
+            else:
+                self._unkept_again(key)
             return rep, None
         frame.deps.add(request.uri)
         if frame.expires is not None:
@@ -346,15 +338,14 @@ class Cache:
             outer.absorb(frame)
             if foreign:
                 outer.layers = [*(outer.layers or ()), *foreign]
-        if key is None or foreign:
-            if foreign and key is not None:
-                self._unkept_again(key)
+        if foreign:
+            self._unkept_again(key)
             return rep, None
         return rep, self._table.store(key, value, mime, frame, cost)
 
     def _unkept_again(self, key: Key) -> None:
-        if len(self._unkept) < self.max_entries:
-            self._unkept[key] = None
+        if len(self.unkept) < self.max_entries:
+            self.unkept[key[1]] = None
 
     def _cycle(self, owner: int, me: int) -> bool:
         """Would waiting for ``owner`` wait for ourselves (a computation that needs its

@@ -113,8 +113,13 @@ class Context:
             if method is None:  # layered, unknown or malformed: the general path says which
                 return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
             request = _new(Request, (SOURCE, uri, None, None, rtype, self.principal))
+            cache = self._cache
             try:
-                rep = self._cache.fetch(request, method, self)
+                if uri in cache.unkept and not self._computing and cache.misses & 31:
+                    cache.misses += 1  # not kept last time, and nothing to record: call it
+                    rep = method(request, self)
+                else:
+                    rep = cache.fetch(request, method, self)
             except KernelError as e:
                 raise located(e, uri, SOURCE) from e.__cause__
             if type(rep) is Response:
