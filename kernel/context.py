@@ -279,12 +279,24 @@ class Context:
                 return method(request, self)
             if self._observer is not None:
                 return self._observed(request, method, self._observer)
+            cache = self._cache  # cache.call, inlined: every accessor call comes here
             if verb is not SOURCE and verb is not EXISTS:
-                return self._cache.call(request, method, self)  # a write: it expires
-            cache = self._cache  # cache.call's read, inlined: every accessor call is one
+                try:
+                    rep = method(request, self)
+                finally:
+                    if self._computing:
+                        cache.taint()
+                    if verb is not META and (self._computing or uri in self._dependents):
+                        cache.written(uri)  # expired before the write returns
+                if verb is NEW and isinstance(rep, str) and rep != uri:
+                    cache.written(rep)
+                return rep
             if cache.enabled:
                 scheme = uri.partition(":")[0]
                 if cache.quick[verb].get(scheme) is not method:
+                    if uri in cache.unkept and not self._computing and cache.misses & 31:
+                        cache.misses += 1  # not kept last time, nothing records: call it
+                        return method(request, self)
                     return cache.fetch(request, method, self)
             try:
                 rep = method(request, self)
