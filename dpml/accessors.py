@@ -43,7 +43,7 @@ def dpml(request: Request, ctx: Context) -> Response:
     operand = arguments["operand"]
     uri = None if operand.partition(":")[0] in _UNLOCATED else operand
     value, mime = execute(program.body, ctx, params, uri=uri)
-    return Response(value, mime=mime, cacheable=False)
+    return Response(value, mime=mime)  # cached only when everything it did was
 
 
 def _script_text(script: Any) -> str | bytes:

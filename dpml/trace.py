@@ -1,8 +1,9 @@
 """``roc run --trace``: the tree of requests a script made, like NetKernel's visualizer.
 
-A :class:`Tracer` layers a recording handler over every scheme of the kernel. Handlers
-receive the context that issued a request, so sub-requests made by accessors pass
-through the same layer and nest under the request that caused them.
+A :class:`Tracer` observes a context (``ctx.observed``): it is told of every request
+sent to the kernel's own handlers, by the script and by the handlers it calls (they
+receive the context that issued the request), so sub-requests nest under the request
+that caused them. A request served from the representation cache shows ``cached``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kernel import Context, Request, Value
-from kernel.context import Methods, compile_handler
-from kernel.errors import VerbNotSupported, redact
+from kernel.errors import redact
 
 __all__ = ["Tracer", "Call", "MAX_CALLS"]
 
@@ -43,14 +43,27 @@ class Tracer:
         self._local = threading.local()
 
     def attach(self, ctx: Context) -> Context:
-        """``ctx`` with a recording layer over each of its kernel's schemes."""
-        kernel = ctx.kernel
-        return ctx.layered(
-            {
-                name: _Recorder(self, compile_handler(name, provided.obj))
-                for name, provided in kernel.schemes.items()
-            }
-        )
+        """``ctx``, with every request it leads to recorded here."""
+        return ctx.observed(self)
+
+    def enter(self, request: Request) -> Any:
+        if self.recorded >= self.limit:
+            self.dropped += 1
+            return None
+        self.recorded += 1
+        call = Call(request.verb.name, _describe(request))
+        stack = self._stack()
+        (stack[-1].children if stack else self.calls).append(call)
+        stack.append(call)
+        return (call, time.perf_counter())
+
+    def leave(self, token: Any, outcome: str) -> None:
+        if token is None:
+            return
+        call, start = token
+        call.seconds = time.perf_counter() - start
+        call.outcome = outcome
+        self._stack().pop()
 
     def _stack(self) -> list[Call]:
         stack: list[Call] | None = getattr(self._local, "stack", None)
@@ -76,42 +89,6 @@ class Tracer:
         if self.dropped:
             lines.append(f"… {self.dropped:,} more requests not shown (the first {self.limit:,})")
         return "\n".join(lines)
-
-
-class _Recorder:
-    """Stands in front of one scheme's handler: note the call, forward it, time it."""
-
-    def __init__(self, tracer: Tracer, methods: Methods) -> None:
-        self.tracer = tracer
-        self.methods = methods
-
-    def _call(self, request: Request, ctx: Context) -> Any:
-        method = self.methods.get(request.verb)
-        if method is None:
-            verbs = ", ".join(v.name for v in self.methods)
-            raise VerbNotSupported(
-                f"this scheme does not support {request.verb.name}; it supports {verbs}"
-            )
-        tracer = self.tracer
-        if tracer.recorded >= tracer.limit:
-            tracer.dropped += 1
-            return method(request, ctx)
-        tracer.recorded += 1
-        call = Call(request.verb.name, _describe(request))
-        stack = self.tracer._stack()
-        (stack[-1].children if stack else self.tracer.calls).append(call)
-        stack.append(call)
-        start = time.perf_counter()
-        try:
-            return method(request, ctx)
-        except Exception as e:
-            call.outcome = getattr(e, "id", type(e).__name__)
-            raise
-        finally:
-            call.seconds = time.perf_counter() - start
-            stack.pop()
-
-    source = sink = exists = delete = new = meta = _call
 
 
 def _describe(request: Request) -> str:

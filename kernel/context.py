@@ -11,63 +11,83 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import KernelError, MalformedURI, UnresolvedURI, VerbNotSupported
+from .cache import MISSING
+from .dispatch import Layer, Methods, compile_handler, located
+from .errors import KernelError, MalformedURI
 from .request import Request, Response, Value, Verb
-from .uri import extend, split
+from .uri import extend
 
 if TYPE_CHECKING:
     from .kernel import Kernel
 
-__all__ = ["Context", "Methods", "compile_handler"]
+__all__ = ["Context", "Methods", "Layer", "Observer", "compile_handler"]
 
 SOURCE, SINK, EXISTS, DELETE, NEW, META = Verb
 _new = tuple.__new__  # builds a Request without the NamedTuple __new__ call: the hot path
-_METHODS = {verb: verb.name.lower() for verb in Verb}
 _NO_FAST_PATH: dict[Verb, dict[str, Any]] = {verb: {} for verb in Verb}
+_NO_HITS: dict[str, Any] = {}
 
-Methods = dict[Verb, Any]
 
+class Observer(Protocol):
+    """Told of each request a context sends to the kernel's own handlers."""
 
-def compile_handler(scheme: str, handler: Any) -> Methods:
-    """The verb -> bound method table of a handler; META is always answered."""
-    methods: Methods = {}
-    for verb, name in _METHODS.items():
-        method = getattr(handler, name, None)
-        if callable(method):
-            methods[verb] = method
-    if META not in methods:
-        verbs = [verb.name for verb in methods] + ["META"]
-        doc = (type(handler).__doc__ or "").strip()
+    def enter(self, request: Request) -> Any:
+        """A request starts; the value returned is given back to :meth:`leave`."""
 
-        def meta(request: Request, ctx: Context) -> dict[str, Any]:
-            return {"scheme": scheme, "verbs": verbs, "doc": doc}
-
-        methods[META] = meta
-    return methods
+    def leave(self, token: Any, outcome: str) -> None:
+        """It ended: ``ok``, ``cached`` (served from the cache) or the error's id."""
 
 
 class Context:
     """Issues verb requests on behalf of a principal, through layered address spaces."""
 
-    __slots__ = ("kernel", "principal", "_tables", "_fast", "_source", "_sink", "_layers")
+    __slots__ = (
+        "kernel",
+        "principal",
+        "_fast",
+        "_source",
+        "_sink",
+        "_layers",
+        "_observer",
+        "_cache",
+        "_computing",
+        "_hits",
+        "_dependents",
+        "_routed",
+    )
 
     def __init__(
         self,
         kernel: Kernel,
         principal: str | None = None,
-        layers: tuple[dict[str, Methods], ...] = (),
+        layers: tuple[Layer, ...] = (),
+        observer: Observer | None = None,
     ) -> None:
         self.kernel = kernel
         self.principal = principal
-        self._tables: dict[Verb, dict[str, Any]] = kernel._tables
-        # With layers, every lookup must see them first: empty fast tables send every
-        # verb down the general path.
-        self._fast = _NO_FAST_PATH if layers else self._tables
+        cache = self._cache = kernel.cache
+        self._computing = cache.computing
+        self._dependents = cache.dependents
+        # With layers (or an observer), every lookup must see them first: empty fast
+        # tables send every verb down the general path.
+        general = bool(layers) or observer is not None
+        self._fast = _NO_FAST_PATH if general else cache.quick
+        self._hits = _NO_HITS if general or not cache.enabled else cache.source_index
+        # SOURCEs the cache answers go to it straight from here, not the general path
+        self._routed = (
+            _NO_HITS if general or not cache.enabled else kernel.dispatcher.tables[SOURCE]
+        )
         self._source = self._fast[SOURCE]
         self._sink = self._fast[SINK]
         self._layers = layers
+        self._observer = observer
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """The address spaces over the kernel's, innermost first."""
+        return self._layers
 
     # -- the verbs --------------------------------------------------------------------
 
@@ -78,13 +98,45 @@ class Context:
         except (AttributeError, TypeError):  # not a str (bytes: TypeError)
             colon = ""
         method = self._source.get(scheme) if colon else None
-        if method is None:  # layered, unknown or malformed: the general path says which
-            return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
+        if method is None:  # cached, layered, unknown or malformed
+            found = self._hits.get(uri) if colon else None
+            if found is not None:  # a hit costs a dict lookup and a call
+                for entry in found:
+                    if entry.rtype is rtype and entry.principal == self.principal:
+                        rep = self._cache.serve(entry)
+                        if rep is not MISSING:
+                            if rtype is None or type(rep) is rtype:
+                                return rep
+                            return self.kernel.transreptors.convert(rep, rtype)
+                        break
+            method = self._routed.get(scheme) if colon else None
+            if method is None:  # layered, unknown or malformed: the general path says which
+                return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
+            request = _new(Request, (SOURCE, uri, None, None, rtype, self.principal))
+            cache = self._cache
+            try:
+                if uri in cache.unkept and not self._computing and cache.misses & 31:
+                    cache.misses += 1  # not kept last time, and nothing to record: call it
+                    rep = method(request, self)
+                else:
+                    rep = cache.fetch(request, method, self)
+            except KernelError as e:
+                raise located(e, uri, SOURCE) from e.__cause__
+            if type(rep) is Response:
+                rep = rep.representation
+            if rtype is None or type(rep) is rtype:
+                return rep
+            return self.kernel.transreptors.convert(rep, rtype)
         try:
             rep = method(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)), self)
         except KernelError as e:
-            raise _located(e, uri, SOURCE) from e.__cause__
+            raise located(e, uri, SOURCE) from e.__cause__
+        finally:
+            if self._computing:  # a computation in progress asked for something uncached
+                self._cache.taint()
         if type(rep) is Response:
+            if rep.cacheable and self._cache.enabled:
+                self._cache.route(SOURCE, scheme)
             rep = rep.representation
         if rtype is None or type(rep) is rtype:
             return rep
@@ -105,7 +157,11 @@ class Context:
         try:
             method(request, self)
         except KernelError as e:
-            raise _located(e, uri, SINK) from e.__cause__
+            raise located(e, uri, SINK) from e.__cause__
+        finally:
+            if self._computing or uri in self._dependents:
+                self._cache.written(uri)
+                self._cache.taint()
 
     def exists(self, uri: str) -> bool:
         """EXISTS ``uri`` -> bool."""
@@ -132,7 +188,7 @@ class Context:
             )
         if request.principal is None and self.principal is not None:
             request = request.replace(principal=self.principal)
-        response = self._call(request)
+        response = self.forward(request)
         if type(response) is not Response:
             response = Response(response)
         if request.rtype is not None:
@@ -142,29 +198,39 @@ class Context:
         return response
 
     def request_async(self, request: Request) -> Future[Response]:
-        """Issue a request on the kernel's worker pool; returns a Future of the Response."""
-        return self.kernel._submit(self.request, request)
+        """Issue a request on the kernel's worker pool; returns a Future of the Response.
+        (A computation that does this is not cached: the kernel cannot see what the
+        other thread reads on its behalf.)"""
+        if self._computing:
+            self._cache.taint()
+        return self.kernel.submit(self.request, request)
 
     # -- address spaces ---------------------------------------------------------------
 
     def layered(self, spaces: Mapping[str, Any]) -> Context:
         """A context that resolves ``spaces`` (``{scheme: handler}``) before this one's."""
         layer = {scheme: compile_handler(scheme, handler) for scheme, handler in spaces.items()}
-        return Context(self.kernel, self.principal, (layer, *self._layers))
+        return Context(self.kernel, self.principal, (layer, *self._layers), self._observer)
 
-    def _push(self, layer: dict[str, Methods]) -> Context:
-        """A context with an already compiled layer on top (the per-call fast form)."""
-        return Context(self.kernel, self.principal, (layer, *self._layers))
+    def push(self, layer: Layer) -> Context:
+        """A context with an already compiled layer (``{scheme: {Verb: method}}``) on
+        top: :meth:`layered` without compiling, for a layer made on every call."""
+        return Context(self.kernel, self.principal, (layer, *self._layers), self._observer)
 
     def as_principal(self, principal: str | None) -> Context:
         """This context, issuing requests for another principal."""
-        return Context(self.kernel, principal, self._layers)
+        return Context(self.kernel, principal, self._layers, self._observer)
+
+    def observed(self, observer: Observer) -> Context:
+        """This context, telling ``observer`` of every request it (and the handlers it
+        calls) sends to the kernel's own handlers: how ``roc run --trace`` sees them."""
+        return Context(self.kernel, self.principal, self._layers, observer)
 
     # -- dispatch ---------------------------------------------------------------------
 
     def _quick(self, verb: Verb, uri: str, primary: Any = None) -> Any:
         """A verb with no requested type: straight to the handler when the scheme is in
-        the kernel's table and no layer is in the way, else the general path."""
+        the kernel's quick table and no layer is in the way, else the general path."""
         request = _new(Request, (verb, uri, primary, None, None, self.principal))
         try:
             scheme, colon, _ = uri.partition(":")
@@ -176,25 +242,84 @@ class Context:
         try:
             rep = method(request, self)
         except KernelError as e:
-            raise _located(e, uri, verb) from e.__cause__
-        return rep.representation if type(rep) is Response else rep
+            raise located(e, uri, verb) from e.__cause__
+        finally:
+            if self._computing:
+                self._cache.taint()
+            if verb is not EXISTS and verb is not META:
+                self._cache.written(uri)
+        if type(rep) is Response:
+            if verb is EXISTS and rep.cacheable and self._cache.enabled:
+                self._cache.route(EXISTS, scheme)
+            rep = rep.representation
+        if verb is NEW and isinstance(rep, str) and rep != uri:
+            self._cache.written(rep)
+        return rep
 
     def _issue(self, request: Request) -> Any:
-        rep = self._call(request)
+        rep = self.forward(request)
         if type(rep) is Response:
             rep = rep.representation
         if request.rtype is not None:
             rep = self.kernel.transreptors.convert(rep, request.rtype)
         return rep
 
-    def _call(self, request: Request) -> Any:
+    def forward(self, request: Request) -> Any:
+        """Issue ``request`` as it is (its principal too) and return what the handler
+        returned, a :class:`Response` or a plain value: how a handler hands a request
+        on to another URI (``arg:``, ``curi:``) without unwrapping it."""
         if request.arguments:
             request = self._addressed(request)
         uri, verb = request.uri, request.verb
         try:
-            return self._resolve(uri, verb)(request, self)
+            method, layer = self.kernel.dispatcher.resolve(uri, verb, self._layers)
+            if layer is not None:  # a local space: not the kernel's, not cached
+                if self._computing:
+                    self._cache.layer_used(layer)
+                return method(request, self)
+            if self._observer is not None:
+                return self._observed(request, method, self._observer)
+            cache = self._cache  # cache.call, inlined: every accessor call comes here
+            if verb is not SOURCE and verb is not EXISTS:
+                try:
+                    rep = method(request, self)
+                finally:
+                    if self._computing:
+                        cache.taint()
+                    if verb is not META and (self._computing or uri in self._dependents):
+                        cache.written(uri)  # expired before the write returns
+                if verb is NEW and isinstance(rep, str) and rep != uri:
+                    cache.written(rep)
+                return rep
+            if cache.enabled:
+                scheme = uri.partition(":")[0]
+                if cache.quick[verb].get(scheme) is not method:
+                    if uri in cache.unkept and not self._computing and cache.misses & 31:
+                        cache.misses += 1  # not kept last time, nothing records: call it
+                        return method(request, self)
+                    return cache.fetch(request, method, self)
+            try:
+                rep = method(request, self)
+            finally:
+                if self._computing:
+                    cache.taint()
+            if type(rep) is Response and rep.cacheable and cache.enabled:
+                cache.route(verb, scheme)
+            return rep
         except KernelError as e:
-            raise _located(e, uri, verb) from e.__cause__
+            raise located(e, uri, verb) from e.__cause__
+
+    def _observed(self, request: Request, method: Any, observer: Observer) -> Any:
+        cache = self._cache
+        token = observer.enter(request)
+        cache.watch()
+        try:
+            rep = cache.call(request, method, self)
+        except BaseException as e:
+            observer.leave(token, getattr(e, "id", type(e).__name__))
+            raise
+        observer.leave(token, "cached" if cache.served() else "ok")
+        return rep
 
     def _addressed(self, request: Request) -> Request:
         """Named arguments are part of a resource's address: ``Request(SOURCE, "s:G",
@@ -233,54 +358,3 @@ class Context:
             raise
         verb, _, primary, _, rtype, principal = request
         return _new(Request, (verb, uri, primary, values, rtype, principal))
-
-    def _resolve(self, uri: str, verb: Verb) -> Any:
-        try:
-            scheme, colon, _ = uri.partition(":")
-        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
-            colon = ""
-        if not colon:
-            split(uri)  # raises the MalformedURI that explains
-        for layer in self._layers:
-            methods = layer.get(scheme)
-            if methods is not None:
-                method = methods.get(verb)
-                if method is None:
-                    raise _unsupported(uri, verb, scheme, methods)
-                return method
-        table = self._tables.get(verb)
-        if table is None:
-            raise VerbNotSupported(f"{verb!r} is not a verb: use kernel.Verb", uri=uri)
-        method = table.get(scheme)
-        if method is None:
-            split(uri)  # a malformed scheme is MalformedURI, not UnresolvedURI
-            if scheme in self.kernel.schemes:
-                raise _unsupported(uri, verb, scheme, self.kernel._methods[scheme])
-            known = ", ".join(sorted(self.kernel.schemes))
-            raise UnresolvedURI(
-                f"no handler for scheme {scheme!r}; known schemes: {known} "
-                "(is the plugin that provides it installed?)",
-                uri=uri,
-                verb=verb,
-            )
-        return method
-
-
-def _unsupported(uri: str, verb: Verb, scheme: str, methods: Methods) -> VerbNotSupported:
-    verbs = ", ".join(v.name for v in methods)
-    return VerbNotSupported(
-        f"scheme {scheme!r} does not support {verb.name}; it supports {verbs}",
-        uri=uri,
-        verb=verb,
-    )
-
-
-def _located(error: KernelError, uri: str, verb: Verb) -> KernelError:
-    """The error with the request filled in. Callers re-raise it ``from e.__cause__``:
-    no chained context, but the cause a wrapper (a DPML failure) was raised from is kept,
-    so the HTTP transport can map it to a status."""
-    if error.uri is None:
-        error.uri = uri
-    if error.verb is None:
-        error.verb = verb
-    return error

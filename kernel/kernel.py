@@ -9,11 +9,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .cache import Cache
 from .config import load_toml, resolve
-from .context import Context, Methods, compile_handler
+from .context import Context
+from .dispatch import Dispatcher
 from .errors import KernelError
 from .plugins import PluginManager, Provided, collect, declared_config, make_plugin_manager
-from .request import Verb
 from .transrept import Transreptors
 
 __all__ = ["Kernel"]
@@ -60,12 +61,11 @@ class Kernel:
             self.close()
             raise
         self.transreptors = Transreptors(converters)
-        self._methods: dict[str, Methods] = {
-            name: compile_handler(name, p.obj) for name, p in self.schemes.items()
-        }
-        self._tables: dict[Verb, dict[str, Any]] = {
-            verb: {name: m[verb] for name, m in self._methods.items() if verb in m} for verb in Verb
-        }
+        self.dispatcher = Dispatcher({name: p.obj for name, p in self.schemes.items()})
+        dispatcher = self.dispatcher
+        self.cache = Cache(
+            self.config["cache"]["max_entries"], clock, dispatcher.tables, dispatcher.declared
+        )
 
     @classmethod
     def from_toml(cls, path: str | Path, **kwargs: Any) -> Kernel:
@@ -82,7 +82,8 @@ class Kernel:
         """Run ``callback`` when the kernel closes (stop threads, release stores)."""
         self._closers.append(callback)
 
-    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run ``fn(*args)`` on the kernel's worker pool (``kernel.workers`` threads)."""
         with self._lock:
             if self._closed:
                 raise KernelError("this kernel is closed; create a new Kernel")

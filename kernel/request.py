@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 __all__ = ["Verb", "Request", "Response", "Value"]
@@ -60,13 +60,16 @@ class Request(NamedTuple):
 
 
 class Response:
-    """A representation plus what a cache needs to know about it.
+    """A representation plus what the cache needs to know about it (README "The
+    representation cache").
 
     ``cacheable`` False means never reuse; ``expires`` is an epoch time (by the kernel
-    clock) after which the representation is stale; ``None`` means no time limit.
+    clock) after which the representation is stale, ``None`` no time limit; ``valid`` is
+    a check the cache calls before serving it again (False: it changed, as a file's
+    modification time tells).
     """
 
-    __slots__ = ("representation", "mime", "cacheable", "expires")
+    __slots__ = ("representation", "mime", "cacheable", "expires", "valid")
 
     def __init__(
         self,
@@ -74,11 +77,13 @@ class Response:
         mime: str | None = None,
         cacheable: bool = True,
         expires: float | None = None,
+        valid: Callable[[], bool] | None = None,
     ) -> None:
         self.representation = representation
         self.mime = mime
         self.cacheable = cacheable
         self.expires = expires
+        self.valid = valid
 
     def __repr__(self) -> str:
         return f"Response({self.representation!r}, mime={self.mime!r})"

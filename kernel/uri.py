@@ -25,6 +25,7 @@ __all__ = [
     "extend",
     "resolve",
     "is_relative",
+    "parts",
 ]
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*\Z")
@@ -91,7 +92,7 @@ def parse(uri: str) -> ActiveURI:
     """Parse an active URI; :class:`MalformedURI` on anything that does not fit."""
     if not isinstance(uri, str):
         raise MalformedURI(f"a URI must be a string, not {type(uri).__name__}")
-    scheme, base, arguments = _parse(uri)
+    scheme, base, arguments = parts(uri)
     return ActiveURI(scheme, base, dict(arguments))
 
 
@@ -100,8 +101,9 @@ def parse(uri: str) -> ActiveURI:
 CACHED_LENGTH = 1024
 
 
-def _parse(uri: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """:func:`parse` without the copy: a short URI's parts come from the memo."""
+def parts(uri: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """:func:`parse` without the copy: ``(scheme, base, ((name, value), ...))``; a short
+    URI's parts come from the memo, so treat them as read-only (an accessor's hot path)."""
     if len(uri) > CACHED_LENGTH:
         return _parse_text(uri)
     return _parse_memo(uri)

@@ -1,5 +1,5 @@
 """The kernel's own plugin: ``data:``, ``file:``, ``ffcpl:``, ``active:``, ``curi:``, the built-in
-accessors and transreptors, and the ``kernel`` and ``file`` config tables.
+accessors (golden threads too) and transreptors, and the ``kernel`` and ``file`` config tables.
 
 It registers through the same hooks as any third-party plugin.
 """
@@ -21,12 +21,21 @@ def roc_config() -> dict[str, dict[str, Option]]:
         "kernel": {
             "workers": Option(8, int, "threads serving request_async", positive),
         },
+        "cache": {
+            "max_entries": Option(
+                10_000, int, "results the representation cache keeps; 0 turns it off", _at_least_0
+            ),
+        },
         "file": {
             "root": Option(
                 ".", str, "the directory file: URIs are confined to", relative=relative_path
             ),
         },
     }
+
+
+def _at_least_0(value: int) -> str | None:
+    return "must be 0 (off) or more" if value < 0 else None
 
 
 @hookimpl
@@ -49,8 +58,9 @@ def roc_schemes(kernel: Any) -> dict[str, Any]:
 @hookimpl
 def roc_accessors() -> dict[str, Any]:
     from .accessors import ACCESSORS
+    from .golden import ACCESSORS as GOLDEN
 
-    return dict(ACCESSORS)
+    return {**ACCESSORS, **GOLDEN}
 
 
 @hookimpl

@@ -119,6 +119,11 @@ def throw(request: Request, ctx: Context) -> None:
     raise Thrown(error_id, message)
 
 
+# Reading is as cacheable as what was read; writing (sink, new, delete, a copy's target)
+# is a side effect, which keeps the computation that asked from the cache.
+for _reader in (source, copy, exists):
+    _reader.__dict__["cacheable"] = True
+
 ACCESSORS = {
     "copy": copy,
     "source": source,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from ..context import Context, _new
+from ..context import Context
 from ..errors import (
     LimitExceeded,
     MalformedURI,
@@ -21,15 +21,21 @@ from ..errors import (
     UnsupportedRepresentation,
     VerbNotSupported,
 )
-from ..request import Request, Value, Verb
-from ..uri import _parse as parse_cached
+from ..request import Request, Response, Value, Verb
+from ..uri import parts as parse_cached
+
+_new = tuple.__new__  # a Request without NamedTuple.__new__: every accessor call
 
 
 class ActiveScheme:
-    """Calls accessors: ``active:NAME+argument@uri+...``, for any verb."""
+    """Calls accessors: ``active:NAME+argument@uri+...``, for any verb. An accessor's
+    plain value is cacheable when the accessor says ``cacheable = True``."""
+
+    cacheable = False  # said, so the kernel always asks the cache (accessors differ)
 
     def __init__(self, accessors: Mapping[str, Any]) -> None:
         self.accessors = dict(accessors)
+        self.kept = {n for n, a in self.accessors.items() if getattr(a, "cacheable", 0) is True}
 
     def _call(self, request: Request, ctx: Context) -> Any:
         _, name, arguments = parse_cached(request.uri)  # the memoised split, no copies
@@ -57,7 +63,10 @@ class ActiveScheme:
                 request.principal,
             ),
         )
-        return accessor(inner, ctx._push(space.layer))
+        result = accessor(inner, ctx.push(space.layer))
+        if name in self.kept and type(result) is not Response and ctx.kernel.cache.computing:
+            return Response(result)  # the cache is recording this call: it may keep it
+        return result
 
     source = sink = exists = delete = new = _call
 
@@ -95,7 +104,7 @@ class ArgumentSpace:
             request.rtype,
             request.principal,
         )
-        return self.outer._call(_new(Request, forwarded))
+        return self.outer.forward(_new(Request, forwarded))
 
 
 class ByValueSpace:
@@ -123,10 +132,12 @@ class ByValueSpace:
 
 class CuriScheme:
     """``curi:U`` — source U (a ``<uri>`` element or a string), then issue the same verb
-    on the URI found there. A pointer to another ``curi:`` URI is followed here, so a
-    loop of pointers is a LimitExceeded that names it, not a RecursionError."""
+    on the URI found there; the result is as cacheable as the target's. A pointer to
+    another ``curi:`` URI is followed here, so a loop of pointers is a LimitExceeded that
+    names it, not a RecursionError."""
 
     max_hops = 100
+    cacheable = True  # an uncacheable target keeps the whole request from the cache
 
     def _indirect(self, request: Request, ctx: Context) -> Any:
         chain = [request.uri]
@@ -139,7 +150,7 @@ class CuriScheme:
                 raise LimitExceeded(f"curi: more than {self.max_hops} pointers in a chain")
             chain.append(target)
             target = self._pointer(target, ctx)
-        return ctx._call(request._replace(uri=target))
+        return ctx.forward(request._replace(uri=target))
 
     source = sink = exists = delete = new = _indirect
 

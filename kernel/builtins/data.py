@@ -15,7 +15,10 @@ class DataScheme:
     """RFC 2397 literals: ``data:[mediatype][;base64],payload``.
 
     Plain payloads are percent-decoded text (``str``); base64 payloads are ``bytes``.
+    The URI is the value, so every result is cacheable.
     """
+
+    cacheable = True
 
     def source(self, request: Request, ctx: Context) -> Response:
         mime, payload = parse(request.uri)

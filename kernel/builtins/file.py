@@ -36,7 +36,10 @@ class FileScheme:
     out of the root are AccessDenied. SOURCE gives bytes; SINK takes str, bytes or XML.
     Every path is walked from the root through held directory descriptors (see
     :mod:`.beneath`), so swapping a directory for a symlink meanwhile leads nowhere.
+    SOURCE and EXISTS answers are kept by the cache until the file changes or goes.
     """
+
+    cacheable = False  # said: its Responses go through the cache from the first one
 
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
@@ -82,6 +85,9 @@ class FileScheme:
             raise KernelError(f"cannot {doing} the file: {e.strerror}", uri=uri) from None
 
     def source(self, request: Request, ctx: Context) -> Response:
+        """The file's bytes; cacheable until the file changes or goes."""
+        seen: list[Signature] = []
+
         def read(here: int, name: str) -> Any:
             flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
             try:  # O_NONBLOCK: opening a FIFO must not hang; it is refused below
@@ -91,15 +97,38 @@ class FileScheme:
                     return FOLLOW
                 raise
             with os.fdopen(fd, "rb") as f:
-                mode = os.fstat(fd).st_mode
-                if stat.S_ISDIR(mode):
+                st = os.fstat(fd)
+                if stat.S_ISDIR(st.st_mode):
                     raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-                if not stat.S_ISREG(mode):
+                if not stat.S_ISREG(st.st_mode):
                     raise OSError(errno.EINVAL, "not a regular file")
+                seen.append(_signature(st))
                 return f.read()
 
-        data = self._walk(request.uri, read, "read")
-        return Response(data, mime=mimetypes.guess_type(self._body(request.uri))[0])
+        uri = request.uri
+        data = self._walk(uri, read, "read")
+        mime = mimetypes.guess_type(self._body(uri))[0]
+        return Response(data, mime=mime, valid=Unchanged(self, uri, seen[-1]))
+
+    def _signature(self, uri: str, quiet: bool = True) -> Signature | None:
+        """What identifies the file's content now (None: no file there); ``quiet`` False
+        raises AccessDenied for a path outside the root."""
+
+        def look(here: int, name: str) -> Any:
+            try:
+                st = os.stat(name, dir_fd=here, follow_symlinks=False)
+            except FileNotFoundError:
+                return None
+            return FOLLOW if stat.S_ISLNK(st.st_mode) else _signature(st)
+
+        try:
+            return self._walk(uri, look, "find")
+        except ResourceNotFound:  # gone on the way, or a directory
+            return None
+        except KernelError:
+            if quiet:
+                return None
+            raise
 
     def sink(self, request: Request, ctx: Context) -> None:
         data = encode(request.primary, request.uri)
@@ -122,15 +151,12 @@ class FileScheme:
             ) from None
         return request.uri
 
-    def exists(self, request: Request, ctx: Context) -> bool:
-        def is_file(here: int, name: str) -> Any:
-            kind = _kind(here, name)
-            return FOLLOW if kind == stat.S_IFLNK else kind == stat.S_IFREG
-
-        try:
-            return bool(self._walk(request.uri, is_file, "find"))
-        except ResourceNotFound:  # a missing directory on the way, or a directory
-            return False
+    def exists(self, request: Request, ctx: Context) -> Response:
+        """Whether a regular file is there; cacheable until that changes."""
+        uri = request.uri
+        signature = self._signature(uri, quiet=False)
+        found = signature is not None and stat.S_ISREG(signature[0])
+        return Response(found, valid=Unchanged(self, uri, signature))
 
     def delete(self, request: Request, ctx: Context) -> bool:
         def unlink(here: int, name: str) -> bool:  # a symlink itself, never its target
@@ -144,6 +170,36 @@ class FileScheme:
             return self._walk(request.uri, unlink, "delete")
         except ResourceNotFound:  # a missing directory on the way
             return False
+
+
+Signature = tuple[int, int, int, int, int, int]
+
+
+def _signature(st: os.stat_result) -> Signature:
+    """Type, device, inode, size and times: a write, a replace or a removal changes it."""
+    return (st.st_mode, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class Unchanged:
+    """A cache validity check: is the file still the one read? Equal checks are one
+    (a pipeline that reads a stylesheet five times checks it once)."""
+
+    __slots__ = ("files", "uri", "signature")
+
+    def __init__(self, files: FileScheme, uri: str, signature: Signature | None) -> None:
+        self.files, self.uri, self.signature = files, uri, signature
+
+    def __call__(self) -> bool:
+        return self.files._signature(self.uri) == self.signature
+
+    def _key(self) -> tuple[int, str, Signature | None]:
+        return (id(self.files), self.uri, self.signature)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unchanged) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 class _Exists(Exception):

@@ -184,4 +184,8 @@ def cast(request: Request, ctx: Context) -> Response:
     return Response(ctx.source("arg:operand"), mime=mime)
 
 
+# Pure functions of what they read through arg: (the kernel records that): cacheable.
+for _accessor in (xslt, xpatheval, to_uri):
+    _accessor.__dict__["cacheable"] = True
+
 ACCESSORS = {"xslt": xslt, "xpatheval": xpatheval, "toURI": to_uri, "cast": cast}

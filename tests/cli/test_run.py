@@ -134,12 +134,14 @@ def test_trace_of_a_runaway_script_keeps_the_first_requests(roc, script):
         + instr("copy", "var:x", operand="data:,x")
         + "</seq></while></idoc>"
     )
-    result = roc("run", loop, "--trace", "--max-steps", "8000")
+    # one request an instruction (data:,x comes from the cache after the first time)
+    result = roc("run", loop, "--trace", "--max-steps", "12000")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 10_000 + 2  # the first 10,000 requests, the note, the error
     assert lines[-2].startswith("… ") and "more requests not shown (the first 10,000)" in lines[-2]
-    assert "more than 8000 instructions" in lines[-1]
+    assert "more than 12000 instructions" in lines[-1]
+    assert lines[4].endswith(" cached")  # the second copy of data:,x
 
 
 def test_bad_param_is_a_usage_error(roc, script):
@@ -234,3 +236,21 @@ def test_subprocess_errors_never_show_a_traceback(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith(f"{failing}:1:7: UnresolvedURI: ")
     assert "Traceback" not in done.stderr
+
+
+def test_trace_marks_requests_served_from_the_cache(roc, script, tmp_path):
+    (tmp_path / "data.txt").write_text("hello")
+    config = tmp_path / "roc.toml"
+    config.write_text(f'[file]\nroot = "{tmp_path}"\n')
+    read = instr("copy", "var:x", operand="active:copy+operand@file:data.txt")
+    result = roc(
+        "run", script("<idoc>" + read + read + "</idoc>"), "--trace", "--config", str(config)
+    )
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("├─ SOURCE active:copy+operand@active:copy") and lines[0].endswith(
+        " ok"
+    )
+    assert lines[2].startswith("│     └─ SOURCE file:data.txt") and lines[2].endswith(" ok")
+    assert lines[3].startswith("└─ SOURCE active:copy+operand@active:copy")
+    assert lines[3].endswith(" cached") and len(lines) == 4  # nothing ran beneath it
