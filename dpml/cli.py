@@ -17,7 +17,13 @@ from urllib.parse import quote
 
 import click
 
-from kernel.cli import debug_enabled, kernel_from_options, parse_settings, settings_option
+from kernel.cli import (
+    debug_enabled,
+    kernel_from_options,
+    parse_settings,
+    settings_option,
+    user_option,
+)
 from kernel.errors import LimitExceeded
 from kernel.output import echo_value
 
@@ -52,7 +58,7 @@ MAX_SCRIPT = 16 << 20  # bytes: a guard against roc run /dev/zero or a misnamed 
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.option("--store", metavar="URL", help="Session store (SQLAlchemy URL).")
 @settings_option
-@click.option("--user", metavar="NAME", help="Run the script as this principal.")
+@user_option
 @click.option("--trace", is_flag=True, help="Print the tree of requests on stderr.")
 @click.option(
     "--max-steps",

@@ -35,6 +35,7 @@ __all__ = [
     "load_config_file",
     "parse_settings",
     "settings_option",
+    "user_option",
 ]
 
 _BUILTIN_COMMANDS = {
@@ -72,19 +73,41 @@ class RocGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.plugins = tuple(plugins)
         self._plugins_loaded = False
+        self._adding: str | None = None  # the plugin whose roc_commands is running
         self.plugin_manager: PluginManager | None = None
 
     def _load_plugins(self) -> None:
-        """Add the commands plugins register; a plugin that cannot load is left out and
-        named in ``roc plugins`` (and by any command that needs a kernel)."""
+        """Add the commands plugins register. A plugin that cannot load, or whose
+        ``roc_commands`` fails, is left out and named (``roc plugins``, ``--help``, and
+        any command that needs a kernel); the other commands still work."""
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        from .plugins import make_plugin_manager
+        from .plugins import PluginLoadError, make_plugin_manager
 
         pm = make_plugin_manager(self.plugins, strict=False)
         self.plugin_manager = pm
-        pm.hook.roc_commands(cli=self)
+        for impl in pm.hook.roc_commands.get_hookimpls():
+            self._adding = impl.plugin_name
+            try:
+                impl.function(cli=self)
+            except Exception as e:  # someone else's code: name it, go on without it
+                dist = pm.distributions.get(id(impl.plugin), "an unknown distribution")
+                problem = f"its roc_commands() failed: {type(e).__name__}: {e}"
+                pm.failures.append(PluginLoadError(dist, impl.plugin_name, problem))
+        self._adding = None
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        adding = getattr(self, "_adding", None)
+        if adding is not None and (name in _BUILTIN_COMMANDS or name in self.commands):
+            click.echo(
+                f"roc: warning: plugin {adding!r} adds a command {name!r}, which roc "
+                "already has; it is ignored",
+                err=True,
+            )
+            return
+        super().add_command(cmd, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugins()
@@ -94,7 +117,7 @@ class RocGroup(click.Group):
         if name in _BUILTIN_COMMANDS and name not in self.commands:
             from . import commands
 
-            self.add_command(getattr(commands, _BUILTIN_COMMANDS[name]), name)
+            super().add_command(getattr(commands, _BUILTIN_COMMANDS[name]), name)
         if name not in self.commands:
             self._load_plugins()
         return self.commands.get(name)
@@ -106,12 +129,24 @@ class RocGroup(click.Group):
             click.echo(f"roc: warning: {failure}", err=True)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Failures are one line: roc's own errors as they are, anything a plugin or
+        handler raised with its type (``--debug`` adds the traceback); Ctrl-C exits 130."""
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, OSError, MemoryError):
+            raise  # click's own, and what main() reports (a full disk on stdout)
         except KernelError as e:
             if debug_enabled():
                 traceback.print_exception(e, file=sys.stderr)
             raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            click.echo("roc: interrupted", err=True)
+            sys.exit(130)
+        except Exception as e:  # a plugin's or handler's own bug: one line, never a trace
+            if debug_enabled():
+                traceback.print_exception(e, file=sys.stderr)
+            hint = "" if debug_enabled() else " (roc --debug shows the traceback)"
+            raise click.ClickException(f"{type(e).__name__}: {e}{hint}") from None
 
 
 def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -220,10 +255,23 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
             parsed = tomllib.loads(f"v = {text}")
         except tomllib.TOMLDecodeError:
             parsed = {}
-        value = parsed["v"] if parsed.keys() == {"v"} else text
+        value = parsed["v"] if parsed.keys() == {"v"} else text.strip()
         tables.setdefault(table, {})[key] = value
     return tables
 
+
+def _principal(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and (not value.strip() or not value.isprintable()):
+        raise click.BadParameter("a user name is printable text, not empty", param_hint="--user")
+    return value
+
+
+user_option = click.option(
+    "--user",
+    metavar="NAME",
+    callback=_principal,
+    help="Make the requests as this principal (user name).",
+)
 
 settings_option = click.option(
     "--set",
@@ -237,11 +285,24 @@ settings_option = click.option(
 def main(argv: list[str] | None = None) -> None:
     group = build_cli()
     try:
-        group.main(args=argv, prog_name="roc")
+        code = group.main(args=argv, prog_name="roc", standalone_mode=False)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.Abort as e:  # Ctrl-C (or end of input) before a command got going
+        if isinstance(e.__cause__, KeyboardInterrupt):
+            click.echo("roc: interrupted", err=True)
+            sys.exit(130)
+        click.echo("roc: aborted", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("roc: interrupted", err=True)
+        sys.exit(130)
     except OSError as e:  # click handles a closed pipe; this is e.g. a full disk on stdout
         _die(e.strerror or str(e))
     except MemoryError:
         _die("out of memory")
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _die(message: str) -> NoReturn:

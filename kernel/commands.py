@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import cli_plugins, kernel_from_options, parse_settings, settings_option
+from .cli import cli_plugins, kernel_from_options, parse_settings, settings_option, user_option
 from .errors import ConfigError
 from .output import echo_json, echo_table, echo_value
 
@@ -74,7 +74,7 @@ def schemes_command(config: str | None, as_json: bool) -> None:
             {
                 "kind": "accessor",
                 "name": f"active:{name}",
-                "verbs": "SOURCE",
+                "verbs": "any",  # an accessor is called with whatever verb it is asked
                 "plugin": p.plugin,
                 "package": p.distribution,
                 "doc": _doc(p.obj),
@@ -130,7 +130,7 @@ def plugins_command(as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    echo_table(rows, ["name", "package", "version", "hooks"])
+    echo_table(rows, ["name", "package", "version", "entry_point", "hooks"])
     for failure in pm.failures:
         click.echo(f"roc: warning: {failure}", err=True)
 
@@ -142,7 +142,10 @@ def plugins_command(as_json: bool) -> None:
 def config_command(table: str | None, as_json: bool, markdown: bool) -> None:
     """Every config table and key the plugins declare, with default, type and doc.
 
-    The output is TOML: copy what you need into a --config file."""
+    The output is TOML with every key commented out, so the file as printed changes
+    nothing: uncomment what you mean to change. A default the command line sets (the
+    session store) is shown as the command line uses it."""
+    from .config import toml_value
     from .plugins import declared_config, make_plugin_manager
 
     pm = make_plugin_manager(cli_plugins(), strict=False)
@@ -166,17 +169,25 @@ def config_command(table: str | None, as_json: bool, markdown: bool) -> None:
             }
         )
         return
+    cli_defaults: dict[str, dict[str, Any]] = {}
+    for layer in pm.hook.roc_cli_config():
+        for name, values in layer.items():
+            cli_defaults.setdefault(name, {}).update(values)
     for i, (name, options) in enumerate(sorted(tables.items())):
         click.echo(("\n" if i else "") + f"[{name}]")
         for key, option in options.items():
-            click.echo(f"# {option.doc} ({option.type_names})")
-            value = option.default_toml
-            if value is None:
+            click.echo(f"# {_one_line(option.doc)} ({option.type_names})")
+            if key in cli_defaults.get(name, {}):
+                value = toml_value(cli_defaults[name][key])
+                click.echo(f"# {key} = {value}  (the command line's default)")
+            elif option.default_toml is None:
                 click.echo(f"# {key} = (no default)")
-            elif value == "[]":  # written as [[table.key]] entries, so not set here
-                click.echo(f"# {key} = []")
             else:
-                click.echo(f"{key} = {value}")
+                click.echo(f"# {key} = {option.default_toml}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def config_markdown(tables: Mapping[str, Mapping[str, Option]]) -> str:
@@ -187,17 +198,44 @@ def config_markdown(tables: Mapping[str, Mapping[str, Option]]) -> str:
         for key, option in options.items():
             default = option.default_toml
             shown = f"`{default}`" if default is not None else "—"
-            doc = option.doc.replace("|", "\\|")
+            doc = _one_line(option.doc).replace("|", "\\|")
             out.append(f"| `{key}` | {shown} | {option.type_names} | {doc} |")
         out.append("")
     return "\n".join(out)
+
+
+MAX_VALUE = 16 << 20  # bytes read from stdin for roc sink, as roc run reads a script
+
+
+def _text(value: str | bytes) -> str:
+    """VALUE as text: UTF-8, at most MAX_VALUE bytes; BadParameter naming a bad byte."""
+    if isinstance(value, str):  # from argv: bytes that were not UTF-8 became surrogates
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise click.BadParameter(
+                f"not UTF-8 text (a bad byte at character {e.start + 1})", param_hint="VALUE"
+            ) from None
+        return value
+    if len(value) > MAX_VALUE:
+        raise click.BadParameter(f"larger than {MAX_VALUE >> 20} MiB", param_hint="VALUE")
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise click.BadParameter(
+            f"not UTF-8 text (byte {value[e.start]:#04x} at offset {e.start})", param_hint="VALUE"
+        ) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (JSON has no NaN or Infinity)")
 
 
 def _request_command(name: str, help: str) -> Callable[[Callable[..., Any]], click.Command]:
     """The options every one-shot request takes."""
 
     def decorate(fn: Callable[..., Any]) -> click.Command:
-        fn = click.option("--user", metavar="NAME", help="Make the request as this principal.")(fn)
+        fn = user_option(fn)
         fn = settings_option(fn)
         fn = _config_option(fn)
         return click.command(name, help=help)(fn)
@@ -257,11 +295,11 @@ def sink_command(
 ) -> None:
     if as_json and as_xml:
         raise click.UsageError("--json and --xml cannot be used together")
-    text = sys.stdin.read() if value == "-" else value
+    text = _text(sys.stdin.buffer.read(MAX_VALUE + 1) if value == "-" else value)
     parsed: Any = text
     if as_json:
         try:
-            parsed = json.loads(text)
+            parsed = json.loads(text, parse_constant=_no_constant)
         except ValueError as e:
             raise click.BadParameter(f"not JSON: {e}", param_hint="VALUE") from None
     elif as_xml:

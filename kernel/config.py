@@ -25,6 +25,7 @@ __all__ = [
     "resolve",
     "load_toml",
     "relative_path",
+    "toml_value",
     "resolve_paths",
 ]
 
@@ -53,7 +54,7 @@ class Option:
     @property
     def default_toml(self) -> str | None:
         """The default as a TOML value, or None when it has none TOML can write."""
-        return _toml(self.default)
+        return toml_value(self.default)
 
     def validate(self, table: str, key: str, value: Any) -> Any:
         where = f"config {table}.{key}"
@@ -74,7 +75,8 @@ class Option:
         return value
 
 
-def _toml(value: Any) -> str | None:
+def toml_value(value: Any) -> str | None:
+    """``value`` written as TOML, or None when TOML cannot write it."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -82,7 +84,7 @@ def _toml(value: Any) -> str | None:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list | tuple):
-        items = [_toml(item) for item in value]
+        items = [toml_value(item) for item in value]
         return None if None in items else "[" + ", ".join(str(i) for i in items) + "]"
     return None
 

@@ -61,8 +61,12 @@ class KernelError(Exception):
 
 # a 128-bit id (32 hex digits) and its near misses: either case, 30 to 34 digits, at
 # least one of them a letter (a lower-cased or mistyped id is still most of a
-# credential; a SHA digest or a long decimal number is not an id)
-_ID = re.compile(r"\b(?=[0-9]*[A-Fa-f])([0-9A-Fa-f]{8})[0-9A-Fa-f]{22,26}\b")
+# credential; a SHA digest or a long decimal number is not an id), also written as a UUID
+# with dashes, and also with letters stuck to either end (session:xID)
+_ID = re.compile(
+    r"(?<![0-9A-Fa-f])(?=[0-9-]*[A-Fa-f])([0-9A-Fa-f]{8})"
+    r"(?:[0-9A-Fa-f]{22,26}|(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})(?![0-9A-Fa-f])"
+)
 
 
 def redact(text: str) -> str:

@@ -8,6 +8,7 @@ aligned columns, or with ``--json`` a JSON array of objects. Times are UTC with 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -49,13 +50,15 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "nan", "inf": JSON has no such numbers
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return repr(value)
 
 
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(jsonable(value), ensure_ascii=False))
+    click.echo(json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False))
 
 
 def echo_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:

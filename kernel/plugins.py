@@ -11,6 +11,7 @@ import functools
 import importlib
 import importlib.metadata
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -20,7 +21,7 @@ import pluggy
 
 from . import hookspecs
 from .config import Option
-from .errors import ConfigError
+from .errors import ConfigError, KernelError
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -42,6 +43,7 @@ DEFAULT_PLUGINS = (
     "dpml.plugin",
 )
 DISTRIBUTION = "roc-kernel"
+_TOML_NAME = re.compile(r"[A-Za-z0-9_-]+")  # table and key names TOML writes bare
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,19 @@ def make_plugin_manager(
 
 def _load_entry_point(pm: PluginManager, ep: importlib.metadata.EntryPoint) -> None:
     dist = ep.dist.name if ep.dist is not None else "an unknown distribution"
-    if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
-        return
     where = f"{ep.name} = {ep.value}"
+    if pm.is_blocked(ep.name):
+        return
+    if pm.get_plugin(ep.name) is not None:  # two packages, or one shadowing a built-in
+        other = pm.entry_points.get(ep.name, (DISTRIBUTION, ""))[0]
+        if other == dist:
+            return  # the same distribution found twice on the path
+        raise PluginLoadError(
+            dist, where, f"the plugin name {ep.name!r} is already taken by {other}"
+        )
     try:
         plugin = ep.load()
-    except Exception as e:  # any failure of someone else's import is theirs, not ours
+    except (Exception, SystemExit) as e:  # someone else's import failing is theirs, not ours
         raise PluginLoadError(dist, where, f"{type(e).__name__}: {e}") from e
     try:
         pm.register(plugin, name=ep.name)
@@ -167,8 +176,25 @@ def _plugin_name(plugin: Any) -> str:
 
 
 def declared_config(pm: PluginManager) -> dict[str, Mapping[str, Option]]:
-    """The config tables the plugins declare (``roc_config``): ``{table: {key: Option}}``."""
-    return {p.name: p.obj for p in collect(pm, "roc_config", {}, "config table").values()}
+    """The config tables the plugins declare (``roc_config``): ``{table: {key: Option}}``;
+    ConfigError naming the plugin for anything else."""
+    tables = collect(pm, "roc_config", {}, "config table")
+    for table, provided in tables.items():
+        options = provided.obj
+        if not isinstance(table, str) or not _TOML_NAME.fullmatch(table):
+            raise ConfigError(
+                f"plugin {provided.plugin!r} declares the config table {table!r}: a table "
+                "name is letters, digits, '_' and '-'"
+            )
+        if not isinstance(options, Mapping) or not all(
+            isinstance(key, str) and _TOML_NAME.fullmatch(key) and isinstance(o, Option)
+            for key, o in options.items()
+        ):
+            raise ConfigError(
+                f"plugin {provided.plugin!r}: roc_config() must return "
+                "{table: {key: kernel.Option(...)}} with keys of letters, digits, '_' and '-'"
+            )
+    return {table: provided.obj for table, provided in tables.items()}
 
 
 def collect(
@@ -200,7 +226,14 @@ def _collect_into(
     dists: dict[int, str],
 ) -> None:
     for impl in getattr(pm.hook, hook).get_hookimpls():
-        result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+        try:
+            result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+        except KernelError:
+            raise
+        except Exception as e:  # a plugin's own bug: name the plugin, its package, the fix
+            dist = dists.get(id(impl.plugin), "an unknown distribution")
+            problem = f"its {hook}() failed: {type(e).__name__}: {e}"
+            raise PluginLoadError(dist, impl.plugin_name, problem) from e
         if not result:
             continue
         if not isinstance(result, Mapping):

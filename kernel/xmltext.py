@@ -73,6 +73,8 @@ def parse(text: str | bytes) -> ET.Element:
         root: ET.Element = parser.close()
     except ET.ParseError as e:
         raise XMLTextError(f"not well-formed XML ({e})") from None
+    except UnicodeEncodeError as e:  # text with lone surrogates (bytes that were not UTF-8)
+        raise XMLTextError(f"not XML text: {e.reason} at character {e.start}") from None
     return root
 
 

@@ -106,6 +106,12 @@ class Database:
                 f"session.store: database driver missing ({e}); for PostgreSQL install "
                 "roc-kernel[postgres]"
             ) from None
+        except ArgumentError as e:  # e.g. sqlite://x.db: a host where SQLite takes none
+            reason = str(e).splitlines()[0]
+            raise ConfigError(
+                f"session.store {parsed.render_as_string(hide_password=True)!r} is not a "
+                f"usable URL: {reason} (a SQLite file is sqlite:///PATH, three slashes)"
+            ) from None
         self.errors: tuple[type[Exception], ...] = (self.engine.dialect.loaded_dbapi.Error,)
         self.integrity_error: type[Exception] = self.engine.dialect.loaded_dbapi.IntegrityError
         self.begin_sql = "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN"

@@ -6,6 +6,7 @@ are imported only when a kernel starts, so the command line stays quick.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,17 @@ def _store_url(value: Any) -> str | None:
     return None
 
 
+_SQLITE_FILE = re.compile(r"(sqlite(?:\+\w+)?:///)(.*)", re.IGNORECASE | re.DOTALL)
+
+
 def _sqlite_relative(url: str, folder: Path) -> str:
-    """``sqlite:///x.db`` in a config file is ``x.db`` beside that file."""
-    prefix = "sqlite:///"
-    path = url[len(prefix) :]
-    if not url.startswith(prefix) or not path or path.startswith(("/", ":memory:")):
+    """``sqlite:///x.db`` (or ``sqlite+pysqlite:///x.db``) in a config file is ``x.db``
+    beside that file."""
+    found = _SQLITE_FILE.fullmatch(url)
+    if found is None:
+        return url
+    prefix, path = found.groups()
+    if not path or path.startswith(("/", ":memory:", "?")):
         return url
     return prefix + relative_path(path, folder)
 

@@ -31,7 +31,15 @@ def hide_password(url: str) -> str:
 
 def check(value: Any) -> None:
     """ConfigError unless ``value`` names a sqlite or postgresql database."""
-    if not _DIALECT.match(value):
+    found = _DIALECT.match(value)
+    if found and found.group(1).lower() == "sqlite":
+        rest = value[found.end() :]
+        if rest and not rest.startswith(("/", "?")):  # sqlite://x.db: a host, not a file
+            raise ConfigError(
+                f"config session.store {hide_password(value)!r}: a SQLite file is "
+                "sqlite:///PATH (three slashes; four for an absolute path)"
+            )
+    if not found:
         raise ConfigError(
             f"config session.store {hide_password(value)!r} is not a SQLAlchemy URL that "
             "roc can store sessions in: sqlite or postgresql (sqlite:///PATH, "

@@ -77,3 +77,55 @@ def test_no_plugins_runs_without_the_broken_one(site):
     path, _ = site
     result = roc(path, "source", "data:,fine", ROC_NO_PLUGINS="1")
     assert result.returncode == 0 and result.stdout == "fine\n"
+
+
+FAILING_SCHEMES = (
+    "from kernel import hookimpl\n\n@hookimpl\ndef roc_schemes():\n"
+    "    raise RuntimeError('boom in schemes')\n"
+)
+FAILING_COMMANDS = (
+    "from kernel import hookimpl\n\n@hookimpl\ndef roc_commands(cli):\n"
+    "    raise RuntimeError('boom in commands')\n"
+)
+
+
+def test_a_plugin_that_exits_at_import_is_named_not_fatal(tmp_path):
+    install(tmp_path, "exits_early", "import sys\nsys.exit(3)\n")
+    listed = roc(tmp_path, "plugins", "--json")
+    assert listed.returncode == 0, listed.stderr
+    broken = next(row for row in json.loads(listed.stdout) if row["name"] == "exits_early")
+    assert "SystemExit" in broken["error"]
+    failed = roc(tmp_path, "source", "data:,x")
+    assert failed.returncode == 1 and "exits_early cannot load" in failed.stderr
+
+
+def test_a_failing_registration_hook_is_one_line_naming_its_package(tmp_path):
+    install(tmp_path, "failing_schemes", FAILING_SCHEMES)
+    assert roc(tmp_path, "--help").returncode == 0  # registration hooks run with a kernel
+    failed = roc(tmp_path, "source", "data:,x")
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    (line,) = failed.stderr.strip().splitlines()
+    assert "from failing_schemes cannot load" in line
+    assert "roc_schemes() failed: RuntimeError: boom in schemes" in line
+    assert "pip uninstall failing_schemes" in line
+
+
+def test_a_failing_roc_commands_leaves_every_other_command_working(tmp_path):
+    install(tmp_path, "failing_commands", FAILING_COMMANDS)
+    help = roc(tmp_path, "--help")
+    assert help.returncode == 0 and "run" in help.stdout and "sessions" in help.stdout
+    assert "failing_commands" in help.stderr and "boom in commands" in help.stderr
+    ran = roc(tmp_path, "source", "data:,still")
+    assert ran.returncode == 0 and ran.stdout == "still\n"
+
+
+def test_two_packages_with_one_plugin_name_are_named_both(tmp_path):
+    install(tmp_path, "otherhello", "")
+    (tmp_path / "otherhello-1.0.dist-info" / "entry_points.txt").write_text(
+        "[roc]\nhello = otherhello\n"
+    )
+    failed = roc(tmp_path, "source", "data:,x")
+    assert failed.returncode == 1
+    assert "plugin name 'hello' is already taken by" in failed.stderr
+    listed = json.loads(roc(tmp_path, "plugins", "--json").stdout)
+    assert any(row["error"] and "already taken" in row["error"] for row in listed)

@@ -90,7 +90,7 @@ def test_plugins_lists_builtins_and_the_example_plugin():
     hello = rows["hello"]
     assert hello["package"] == "roc-hello" and hello["entry_point"].startswith("hello = ")
     table = roc("plugins").stdout.splitlines()
-    assert table[0].split() == ["NAME", "PACKAGE", "VERSION", "HOOKS"]
+    assert table[0].split() == ["NAME", "PACKAGE", "VERSION", "ENTRY", "POINT", "HOOKS"]
 
 
 def test_config_lists_every_builtin_table_with_defaults():
@@ -103,17 +103,22 @@ def test_config_lists_every_builtin_table_with_defaults():
         "doc": "seconds of inactivity that end a session",
     }
     text = roc("config", "file").stdout
-    assert text.startswith("[file]\n") and 'root = "."' in text
+    assert text.startswith("[file]\n") and '# root = "."' in text
 
 
-def test_config_output_is_toml_a_kernel_accepts(tmp_path):
+def test_config_output_is_toml_that_changes_nothing(tmp_path):
+    """Every key is commented out, so the printed file (all tables, empty) is accepted and
+    means the defaults; uncommenting a line sets that key."""
     import tomllib
 
+    text = roc("config").stdout
+    assert tomllib.loads(text) == {name: {} for name in tomllib.loads(text)}
+    assert "# idle = 1800\n" in text
+    assert "(the command line's default)" in text  # the store the CLI really uses
     path = tmp_path / "roc.toml"
-    path.write_text(roc("config").stdout)
-    tables = tomllib.loads(path.read_text())
-    assert tables["session"]["idle"] == 1800
+    path.write_text(text.replace("# idle = 1800", "idle = 60"))
     with kernel.Kernel.from_toml(path, load_entrypoints=False) as k:
+        assert k.config["session"]["idle"] == 60
         assert k.config["chan"]["heartbeat"] == 1.0
 
 

@@ -39,3 +39,8 @@ def test_serialize_drops_the_tail_without_changing_the_element():
     child = root[0]
     assert serialize(child) == "<a>x</a>"
     assert child.tail == "after"
+
+
+def test_text_that_was_not_utf8_is_an_xml_text_error():
+    with pytest.raises(XMLTextError, match="not XML text"):
+        parse("<a>\udcff</a>")

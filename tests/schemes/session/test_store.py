@@ -190,3 +190,10 @@ def test_closing_the_store_leaves_a_connection_in_use_to_its_request(make_kernel
     db.release(conn)
     with pytest.raises(SessionStoreClosed):
         db.acquire()
+
+
+@pytest.mark.parametrize("url", ["sqlite://x.db", "sqlite://u:pw@/x.db"])
+def test_a_sqlite_url_with_two_slashes_is_a_config_error_at_start_up(url):
+    with pytest.raises(ConfigError, match="sqlite:///PATH") as e:
+        _kernel(url)
+    assert "pw" not in str(e.value)
