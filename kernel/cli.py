@@ -198,8 +198,10 @@ def load_config_file(
     from the file's folder, as whoever wrote the file meant them."""
     from .config import load_toml, resolve_paths
 
-    if not path:
+    if path is None:
         return {}
+    if not path.strip():
+        raise ConfigError("--config is empty; give the path of a TOML file")
     tables = load_toml(path)
     if declared:
         resolve_paths(tables, declared, Path(os.path.abspath(path)).parent)

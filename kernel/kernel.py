@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from . import uri
 from .cache import Cache
 from .config import load_toml, resolve
 from .context import Context
@@ -49,9 +50,13 @@ class Kernel:
 
         args = {"kernel": self}
         try:  # whatever started before a failure (threads, sockets) is closed again
-            self.accessors: Mapping[str, Provided] = collect(pm, "roc_accessors", args, "accessor")
+            self.accessors: Mapping[str, Provided] = collect(
+                pm, "roc_accessors", args, "accessor", uri.valid_name
+            )
             self._closers += _closers_of(self.accessors)
-            self.schemes: Mapping[str, Provided] = collect(pm, "roc_schemes", args, "scheme")
+            self.schemes: Mapping[str, Provided] = collect(
+                pm, "roc_schemes", args, "scheme", uri.valid_scheme
+            )
             self._closers += _closers_of(self.schemes)
             converters = {
                 pair: p.obj

@@ -29,10 +29,11 @@ def echo_value(value: Any) -> None:
     if isinstance(value, ET.Element):
         click.echo(serialize(value))
     elif isinstance(value, str):
-        click.echo(value)
+        click.echo(value, nl=not value.endswith("\n"))  # text that ends a line keeps one
     elif isinstance(value, bytes):
         try:
-            click.echo(value.decode("utf-8"))
+            text = value.decode("utf-8")
+            click.echo(text, nl=not text.endswith("\n"))
         except UnicodeDecodeError:
             sys.stdout.buffer.write(value)
             sys.stdout.buffer.flush()

@@ -12,7 +12,7 @@ import importlib
 import importlib.metadata
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -198,7 +198,11 @@ def declared_config(pm: PluginManager) -> dict[str, Mapping[str, Option]]:
 
 
 def collect(
-    pm: PluginManager, hook: str, kwargs: Mapping[str, Any], what: str
+    pm: PluginManager,
+    hook: str,
+    kwargs: Mapping[str, Any],
+    what: str,
+    valid: Callable[[Any], bool] | None = None,
 ) -> dict[Any, Provided]:
     """Call every implementation of a registration hook and merge the results.
 
@@ -208,6 +212,12 @@ def collect(
     merged: dict[Any, Provided] = {}
     try:
         _collect_into(merged, pm, hook, kwargs, what, dists)
+        for name, provided in merged.items():
+            if valid is not None and not valid(name):
+                raise ConfigError(
+                    f"plugin {provided.plugin!r} registers the {what} {name!r}, which is not "
+                    f"a valid {what} name"
+                )
     except BaseException:
         for provided in merged.values():  # started objects must not outlive the failure
             close = getattr(provided.obj, "close", None)

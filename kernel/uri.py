@@ -16,6 +16,8 @@ from functools import lru_cache
 from .errors import MalformedURI
 
 __all__ = [
+    "valid_scheme",
+    "valid_name",
     "ActiveURI",
     "split",
     "parse",
@@ -200,3 +202,13 @@ def extend(uri: str, arguments: Mapping[str, str]) -> str:
             raise MalformedURI(f"argument {name!r} is given twice", uri=uri)
         parts.append(f"{name}@{escape(value)}")
     return "+".join(parts)
+
+
+def valid_scheme(name: object) -> bool:
+    """A scheme name as RFC 3986 has them: a letter, then letters, digits, ``.`` or ``-``."""
+    return isinstance(name, str) and _SCHEME.match(name) is not None
+
+
+def valid_name(name: object) -> bool:
+    """An accessor or argument name the active grammar can carry (no ``+@%:``)."""
+    return isinstance(name, str) and _NAME.match(name) is not None

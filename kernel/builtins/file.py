@@ -57,8 +57,10 @@ class FileScheme:
             if host not in ("", "localhost"):
                 raise MalformedURI(f"file: URIs name no host (got {host!r})", uri=uri)
             body = slash + rest
-        if not body or "\0" in body:
-            raise MalformedURI("a file: URI needs a path without NUL bytes", uri=uri)
+        if not body:
+            raise MalformedURI("a file: URI needs a path, such as file:notes.txt", uri=uri)
+        if "\0" in body:
+            raise MalformedURI("a file: URI's path cannot hold a NUL byte", uri=uri)
         return body
 
     def _walk(self, uri: str, last: Callable[[int, str], T], doing: str, create: bool = False) -> T:

@@ -126,3 +126,27 @@ def test_accessors_are_listed_as_answering_any_verb():
 def test_an_empty_user_is_refused():
     result = roc("source", "--user", "", "data:,x")
     assert result.exit_code == 2 and "--user" in result.output
+
+
+def test_scheme_and_accessor_names_are_checked_at_start_up():
+    class BadNames:
+        @hookimpl
+        def roc_schemes(self):
+            class H:
+                def source(self, request, ctx):
+                    return 1
+
+            return {"Bad Name!": H()}
+
+    result = roc("source", "data:,x", plugins=[BadNames()])
+    assert result.exit_code == 1 and "not a valid scheme name" in result.output
+
+
+def test_text_that_ends_its_line_is_printed_once():
+    assert roc("source", "data:,two%0A").stdout == "two\n"
+    assert roc("source", "data:,one").stdout == "one\n"
+
+
+def test_an_empty_config_path_is_refused():
+    result = roc("source", "--config", "", "data:,x")
+    assert result.exit_code == 1 and "--config is empty" in result.output
