@@ -111,19 +111,22 @@ def site(config: Mapping[str, Any]) -> Site:
     )
 
 
+def _table(where: str, entry: Any, known: set[str], shape: str) -> None:
+    """ConfigError unless ``entry`` is a table whose keys are all ``known``."""
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{where} must be {shape}")
+    unknown = set(entry) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (known: {sorted(known)})")
+
+
 def routes(entries: list[Any]) -> tuple[Route, ...]:
     return tuple(_route(i, entry) for i, entry in enumerate(entries))
 
 
 def _route(i: int, entry: Any) -> Route:
     where = f"http.routes[{i}]"
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where} must be a table with match and to")
-    unknown = set(entry) - _ROUTE_KEYS
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {sorted(unknown)[0]!r} (known: {sorted(_ROUTE_KEYS)})"
-        )
+    _table(where, entry, _ROUTE_KEYS, "a table with match and to")
     match, to = entry.get("match"), entry.get("to")
     if not isinstance(match, str) or not isinstance(to, str) or not to:
         raise ConfigError(f"{where} needs match (a regular expression) and to (a URI) as strings")
@@ -154,13 +157,7 @@ def zones(entries: list[Any]) -> tuple[Zone, ...]:
 
 def _zone(i: int, entry: Any) -> Zone:
     where = f"http.sessions[{i}]"
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where} must be a table with a path")
-    unknown = set(entry) - _ZONE_KEYS
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {sorted(unknown)[0]!r} (known: {sorted(_ZONE_KEYS)})"
-        )
+    _table(where, entry, _ZONE_KEYS, "a table with a path")
     path = entry.get("path")
     if (
         not isinstance(path, str)

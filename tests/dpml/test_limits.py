@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import pytest
 
 import dpml
 from dpml import DepthLimitExceeded, StepLimitExceeded
 from kernel import ConfigError, LimitExceeded
 from tests.dpml.conftest import instr
+from tests.retained import retained
 
 FOREVER = (
     "<idoc>\n<while><cond>"
@@ -113,18 +111,6 @@ def test_bad_run_arguments_are_config_errors(dctx, kwargs):
         program.run(None)
 
 
-def _retained(fn) -> int:
-    """Bytes still allocated after ``fn()`` returned and garbage was collected."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        fn()
-        gc.collect()
-        return tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-
-
 def _script(i: int, size: int) -> str:
     """A script carrying ``size`` characters of literal data: cheap to parse, costly to
     keep (the text is the cache's key, and the program holds the data again)."""
@@ -133,9 +119,9 @@ def _script(i: int, size: int) -> str:
 
 def test_the_compile_cache_is_bounded_by_size_not_only_count():
     dpml.compile("<idoc/>")  # the parser is built once per process: not counted below
-    large = _retained(lambda: [dpml.compile(_script(i, 1 << 20)) for i in range(20)])
+    large = retained(lambda: [dpml.compile(_script(i, 1 << 20)) for i in range(20)])
     assert large < 4 << 20  # 1 MiB scripts are not kept at all (it was 40 MiB)
-    many = _retained(lambda: [dpml.compile(_script(i, 200 << 10)) for i in range(100)])
+    many = retained(lambda: [dpml.compile(_script(i, 200 << 10)) for i in range(100)])
     assert many < 12 << 20  # 4 Mi characters of scripts at most, with programs (was 40 MiB)
     small = _script(0, 10)
     assert dpml.compile(small) is dpml.compile(small)  # a small script is compiled once

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kernel import Kernel, MalformedURI, uri
+from tests.retained import retained
 
 schemes = st.from_regex(r"[A-Za-z][A-Za-z0-9.\-]{0,8}", fullmatch=True)
 names = st.from_regex(r"[^+@%:]{1,12}", fullmatch=True)
@@ -78,18 +76,6 @@ def test_split():
         uri.split("nope")
 
 
-def _retained(fn) -> int:
-    """Bytes still allocated after ``fn()`` returned and garbage was collected."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        fn()
-        gc.collect()
-        return tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-
-
 def test_long_active_uris_are_not_kept_by_the_parse_cache():
     """Each request with a 1 MiB active: URI used to leave about 2 MiB in the parse cache
     (the URI and its decoded argument), 4096 of them at most. (The representation cache,
@@ -102,6 +88,6 @@ def test_long_active_uris_are_not_kept_by_the_parse_cache():
             for i in range(30):
                 assert ctx.source(f"active:source+operand@data:,{i}{mib}") == f"{i}{mib}"
 
-        assert _retained(requests) < 4 << 20  # it was 60 MiB
+        assert retained(requests) < 4 << 20  # it was 60 MiB
     short = "active:source+operand@data:,short"  # short URIs are still memoised
     assert uri.parts(short) is uri.parts(short)
