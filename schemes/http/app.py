@@ -8,8 +8,6 @@ a request short: its thread finishes, so nothing is left half-written.
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kernel import Kernel, KernelError
@@ -18,6 +16,7 @@ from .config import site
 from .dispatch import Reply, error_reply, serve
 from .reading import raw_path, read
 from .routes import find, target
+from .workers import Workers
 
 __all__ = ["App", "asgi_app"]
 
@@ -28,7 +27,7 @@ class App:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
         self.site = site(kernel.config["http"])
-        self._pool: ThreadPoolExecutor | None = None
+        self._workers: Workers | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -53,13 +52,11 @@ class App:
                 reply.headers.append(("vary", "Cookie"))
             await _send(send, reply, method)
             return
-        if self._pool is None:  # made on first use: an app that never serves starts nothing
-            self._pool = ThreadPoolExecutor(self.site.threads, thread_name_prefix="roc-http")
-            self.kernel.on_close(self._pool.shutdown)
+        if self._workers is None:  # made on first use: an app that never serves starts nothing
+            self._workers = Workers(self.site.threads, "roc-http")
+            self.kernel.on_close(self._workers.close)
         zone = self.site.zone(path)
-        reply = await asyncio.get_running_loop().run_in_executor(
-            self._pool, serve, self.kernel, route, uri, incoming, zone
-        )
+        reply = await self._workers.run(serve, self.kernel, route, uri, incoming, zone)
         await _send(send, reply, method)
 
 

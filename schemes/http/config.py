@@ -7,7 +7,6 @@ Every entry is checked when the kernel starts, so a typo in a route is a one-lin
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,22 +97,19 @@ def options() -> dict[str, Option]:
         ),
         "max_body": Option(1 << 20, int, "largest request body accepted, bytes", positive),
         "threads": Option(
-            0,
+            2,
             int,
-            "threads serving HTTP requests; 0: one per CPU, at most 8 (raise it for a store "
-            "that waits on the network)",
-            _not_negative,
+            "threads serving HTTP requests (raise it for a store that waits on the network; "
+            "roc serve --workers N for more cores)",
+            positive,
         ),
     }
 
 
 def site(config: Mapping[str, Any]) -> Site:
-    threads = config["threads"] or min(os.cpu_count() or 2, 8)
-    return Site(routes(config["routes"]), zones(config["sessions"]), config["max_body"], threads)
-
-
-def _not_negative(value: Any) -> str | None:
-    return "must be 0 (one per CPU) or more" if value < 0 else None
+    return Site(
+        routes(config["routes"]), zones(config["sessions"]), config["max_body"], config["threads"]
+    )
 
 
 def _table(where: str, entry: Any, known: set[str], shape: str) -> None:
