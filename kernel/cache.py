@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .entries import MISSING, Entry, Frame, Key, Table
+from .entries import MISSING, Entry, Frame, Key, Table, shadowed
 from .request import Request, Response, Value, Verb
 
 __all__ = ["Cache", "MISSING"]
@@ -212,7 +212,10 @@ class Cache:
         key = (request.verb, uri, request.rtype, request.principal)
         entries = self._table.entries
         entry = entries.get(key)
+        layers = ctx.layers
         if entry is not None:
+            if layers and shadowed(entry, layers):  # its inputs differ in here
+                return self._untracked(request, method, ctx)
             hit = self._hit(entry)
             if hit is not MISSING:
                 return hit
@@ -231,6 +234,8 @@ class Cache:
             else:
                 self._waiting[me] = key
         if fresh is not None and fresh is not entry:  # stored while we looked
+            if layers and shadowed(fresh, layers):
+                return self._untracked(request, method, ctx)
             hit = self._hit(fresh)
             if hit is not MISSING:
                 return hit
@@ -241,7 +246,7 @@ class Cache:
             finally:
                 with self._lock:
                     self._waiting.pop(me, None)
-            if flight.entry is not None:
+            if flight.entry is not None and not (layers and shadowed(flight.entry, layers)):
                 hit = self._hit(flight.entry)
                 if hit is not MISSING:
                     return hit
@@ -296,9 +301,20 @@ class Cache:
     def _compute(
         self, request: Request, method: Any, ctx: Any, key: Key
     ) -> tuple[Any, Entry | None]:
+        # ``computing`` stays non-empty until the result is stored (or not): a write that
+        # lands after the computation read, but before it stores, is then logged, and the
+        # store sees it. Popping it earlier let such a write go unlogged: a stale entry.
+        self.computing.append(None)
+        try:
+            return self._computed(request, method, ctx, key)
+        finally:
+            self.computing.pop()
+
+    def _computed(
+        self, request: Request, method: Any, ctx: Any, key: Key
+    ) -> tuple[Any, Entry | None]:
         local = self._local
         outer = local.frame
-        self.computing.append(None)
         frame = local.frame = Frame(ctx.layers, self._table.writes)
         self.misses += 1
         started = time.perf_counter()
@@ -310,7 +326,6 @@ class Cache:
             raise
         finally:
             local.frame = outer
-            self.computing.pop()
         cost = time.perf_counter() - started
         if self._watched:
             local.hit = False

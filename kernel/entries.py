@@ -39,6 +39,7 @@ class Entry:
         "checks",
         "cost",
         "uses",
+        "schemes",
     )
 
     def __init__(self, key: tuple[Any, ...], value: Any, mime: str | None, frame: Frame) -> None:
@@ -46,9 +47,17 @@ class Entry:
         self.rtype, self.principal = key[2], key[3]
         self.value, self.mime = value, mime
         self.deps = frozenset(frame.deps)
+        #: the schemes it read: a context whose layers answer one of them must not be
+        #: served this entry (through the layer it would have read something else)
+        self.schemes = frozenset(d.partition(":")[0] for d in self.deps if type(d) is str)
         self.expires, self.since = frame.expires, frame.since
         self.checks = tuple(frame.checks) if frame.checks else ()
         self.cost, self.uses = 0.0, 0
+
+
+def shadowed(entry: Entry, layers: tuple[Any, ...]) -> bool:
+    """Does one of ``layers`` answer a scheme ``entry`` read from the kernel?"""
+    return any(scheme in layer for layer in layers for scheme in entry.schemes)
 
 
 class Frame:
