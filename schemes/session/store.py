@@ -345,7 +345,13 @@ class Store:
         def write(conn: Any) -> bool:  # session row first, as in put()
             if touch is not None:
                 conn.execute(self._touch.sql, self._touch.args((sid, *touch)))
-            return bool(conn.execute(st.sql, st.args((sid, key))).rowcount > 0)
+            if conn.execute(st.sql, st.args((sid, key))).rowcount > 0:
+                return True
+            # nothing deleted: the key was not set, or the session row has gone (ended,
+            # or rotated to a new id while this ran): say which, as put() does
+            if conn.execute(self._session.sql, self._session.args((sid,))).fetchone() is None:
+                raise SessionExpired("the session ended while this key was deleted")
+            return False
 
         if touch is None:
             return bool(db.run(write))

@@ -128,3 +128,31 @@ def test_a_write_racing_the_rotation_is_never_lost(sk):
     assert not thread.is_alive() and not failures
     assert written, "the writer wrote before the rotation"
     assert set(written) <= set(ctx.source(new)["keys"])
+
+
+def test_a_key_delete_racing_the_rotation_never_reports_a_surviving_key_gone(sk):
+    """DELETE of a key either removes it before the rotation (True, and it is gone from
+    the new id) or finds the old id ended (SessionExpired), never False with the key
+    alive under the new id."""
+    ctx = sk.context()
+    for _ in range(20):
+        old = ctx.new("session:null")
+        ctx.sink(old + "+key@d", 1)
+        results: list[object] = []
+        go = threading.Barrier(2)
+
+        def delete() -> None:
+            go.wait(10)
+            try:
+                results.append(ctx.delete(old + "+key@d"))
+            except SessionExpired:
+                results.append("expired")
+
+        thread = threading.Thread(target=delete)
+        thread.start()
+        go.wait(10)
+        new = ctx.new(old)
+        thread.join(10)
+        (result,) = results
+        survived = ctx.exists(new + "+key@d")
+        assert (result, survived) in ((True, False), ("expired", True))
