@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from queue import SimpleQueue
 from typing import Any
@@ -31,7 +32,10 @@ class Workers:
         self._closed = False
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` on a worker thread; its result (or exception) here."""
+        """``fn(*args)`` on a worker thread; its result (or exception) here.
+        RuntimeError once the workers are closed (no thread would take the job)."""
+        if self._closed:
+            raise RuntimeError("the workers are closed")
         if not self._started:
             self._start()
         loop = asyncio.get_running_loop()
@@ -66,15 +70,19 @@ class Workers:
             except RuntimeError:  # that loop has closed: nobody is waiting any more
                 pass
 
-    def close(self) -> None:
+    def close(self, wait: float = 30.0) -> None:
+        """Take no more jobs; let the queued ones finish, waiting ``wait`` seconds at most
+        in all: a job that never returns (a blocked read) must not keep a server from
+        stopping. Threads still busy then are daemons and end with the process."""
         with self._lock:
             self._closed = True
             started = list(self._started)
         for _ in started:
             self._jobs.put(_STOP)
+        deadline = time.monotonic() + wait
         for thread in started:
             if thread is not threading.current_thread():
-                thread.join()
+                thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

@@ -59,3 +59,21 @@ def test_closed_workers_take_no_new_job():
     workers.close()
     with pytest.raises(RuntimeError, match="closed"):
         asyncio.run(workers.run(lambda: 1))
+
+
+def test_close_waits_a_bounded_time_for_a_job_that_never_returns():
+    workers = Workers(1, "t")
+    stuck, release = threading.Event(), threading.Event()
+
+    def job():
+        stuck.set()
+        release.wait(30)
+
+    async def main():
+        task = asyncio.ensure_future(workers.run(job))
+        assert await asyncio.to_thread(stuck.wait, 10)
+        workers.close(wait=0.2)  # returns although the job is still running
+        release.set()
+        await task
+
+    asyncio.run(main())

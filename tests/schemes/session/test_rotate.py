@@ -141,14 +141,14 @@ def test_a_key_delete_racing_the_rotation_never_reports_a_surviving_key_gone(sk)
         results: list[object] = []
         go = threading.Barrier(2)
 
-        def delete() -> None:
+        def delete(old: str, results: list[object], go: threading.Barrier) -> None:
             go.wait(10)
             try:
                 results.append(ctx.delete(old + "+key@d"))
             except SessionExpired:
                 results.append("expired")
 
-        thread = threading.Thread(target=delete)
+        thread = threading.Thread(target=delete, args=(old, results, go))
         thread.start()
         go.wait(10)
         new = ctx.new(old)
