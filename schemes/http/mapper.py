@@ -122,26 +122,35 @@ class SessionState:
             owner = user if user is not None else self.principal
             old, old_login = self.sid, self.login
             options = {"user": owner} if owner is not None else None
-            if old is None:
-                new = self.base.new("session:null", self._options(owner))
-            else:
-                new = self.ctx().new("session:" + old, options)
-            login = None
-            if owner is not None:
-                login = self.base.new("session:null", self._options())
+            # the login record first: if the store refuses it (a limit), nothing changed
+            login = self.base.new("session:null", self._options()) if owner else None
+            try:
+                if old is None:
+                    new = self.base.new("session:null", self._options(owner))
+                else:
+                    new = self.ctx().new("session:" + old, options)
+            except BaseException:  # the session is as it was: no record to keep
+                if login is not None:
+                    self.base.delete(login)
+                raise
+            if login is not None:
                 try:
                     self.base.sink(
                         f"{login}+key@{escape(LOGIN_KEY)}", {"user": owner, "session": new}
                     )
-                except BaseException:  # no half-made login record is left behind
+                except BaseException:  # the rotation stands: follow it, without a record
                     self.base.delete(login)
+                    self._moved(new, owner, None)
                     raise
             if old_login is not None:
                 self.base.delete("session:" + old_login)
-            self.sid, self.principal = new[8:], owner
-            self.login = None if login is None else login[8:]
-            self.changed = True
+            self._moved(new, owner, login)
             return new
+
+    def _moved(self, new: str, owner: str | None, login: str | None) -> None:
+        self.sid, self.principal = new[8:], owner
+        self.login = None if login is None else login[8:]
+        self.changed = True
 
     def end(self) -> bool:
         """End the current session (logout); True if it was live."""

@@ -219,3 +219,15 @@ def test_a_failing_script_still_delivers_the_session_it_made(client, site):
     assert r.status_code == 500
     sid = session_cookie(r)
     assert sid and client.get("/app/whoami").json()["keys"] == ["made"]
+
+
+def test_a_login_the_store_refuses_changes_nothing(make_client):
+    """With room for one session, the login record cannot be made: the login fails, and
+    the client keeps its session, its cookie and its values."""
+    client = make_client(session={"max_sessions": 1, "on_limit": "refuse"})
+    anonymous = session_cookie(client.get("/app/put?value=cart"))
+    r = client.post("/app/login", data={"user": "alice"})
+    assert r.status_code == 500 and session_cookie(r) is None  # no new cookie
+    assert client.cookies.get("roc_session") == anonymous
+    assert client.get("/app/get").text == "cart"
+    assert client.get("/app/py/principal").json() == {"principal": None}
