@@ -103,7 +103,11 @@ class Conn:
             self.writer.write(data)
 
     async def _more(self, timeout: float, during: str) -> None:
-        data = await asyncio.wait_for(self.reader.read(READ), timeout)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancellation of
+        # an enclosing deadline when a byte arrives at that moment (the handshake's one
+        # deadline then never fired, and a trickling peer held its connection)
+        async with asyncio.timeout(timeout):
+            data = await self.reader.read(READ)
         if not data:
             raise ConnectionError(f"the connection closed during {during}")
         self.last_rx = self._now()
