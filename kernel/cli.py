@@ -31,7 +31,6 @@ __all__ = [
     "kernel_from_options",
     "debug_enabled",
     "cli_plugins",
-    "fail",
     "load_config_file",
     "parse_settings",
     "settings_option",
@@ -55,15 +54,6 @@ def debug_enabled() -> bool:
     if ctx is not None and ctx.find_root().meta.get("roc.debug"):
         return True
     return os.environ.get("ROC_DEBUG", "") not in ("", "0")
-
-
-def fail(message: str, error: BaseException | None = None, code: int = 1) -> NoReturn:
-    """Print ``message`` as one line on stderr (and, with ``--debug``, the traceback of
-    ``error``), then exit with ``code``."""
-    if error is not None and debug_enabled():
-        traceback.print_exception(error, file=sys.stderr)
-    click.echo(message, err=True)
-    sys.exit(code)
 
 
 class RocGroup(click.Group):

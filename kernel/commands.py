@@ -20,6 +20,7 @@ from .output import echo_json, echo_table, echo_value
 
 if TYPE_CHECKING:
     from .config import Option
+    from .kernel import Kernel
 
 __all__ = [
     "schemes_command",
@@ -243,8 +244,8 @@ def _request_command(name: str, help: str) -> Callable[[Callable[..., Any]], cli
     return decorate
 
 
-def _context(config: str | None, sets: tuple[str, ...], user: str | None) -> Any:
-    return kernel_from_options(config, **parse_settings(sets)), user
+def _kernel(config: str | None, sets: tuple[str, ...]) -> Kernel:
+    return kernel_from_options(config, **parse_settings(sets))
 
 
 @_request_command("source", "SOURCE the resource URI and print its representation.")
@@ -253,8 +254,7 @@ def _context(config: str | None, sets: tuple[str, ...], user: str | None) -> Any
 def source_command(
     uri: str, config: str | None, sets: tuple[str, ...], user: str | None, as_json: bool
 ) -> None:
-    kernel, user = _context(config, sets, user)
-    with kernel:
+    with _kernel(config, sets) as kernel:
         value = kernel.context(user).source(uri)
         (echo_json if as_json else echo_value)(value)
 
@@ -262,16 +262,14 @@ def source_command(
 @_request_command("exists", "EXISTS: print true or false (exit 0 either way).")
 @click.argument("uri")
 def exists_command(uri: str, config: str | None, sets: tuple[str, ...], user: str | None) -> None:
-    kernel, user = _context(config, sets, user)
-    with kernel:
+    with _kernel(config, sets) as kernel:
         echo_json(kernel.context(user).exists(uri))
 
 
 @_request_command("delete", "DELETE the resource URI: print true if something was removed.")
 @click.argument("uri")
 def delete_command(uri: str, config: str | None, sets: tuple[str, ...], user: str | None) -> None:
-    kernel, user = _context(config, sets, user)
-    with kernel:
+    with _kernel(config, sets) as kernel:
         echo_json(kernel.context(user).delete(uri))
 
 
@@ -309,6 +307,5 @@ def sink_command(
             parsed = parse(text)
         except XMLTextError as e:
             raise click.BadParameter(str(e), param_hint="VALUE") from None
-    kernel, user = _context(config, sets, user)
-    with kernel:
+    with _kernel(config, sets) as kernel:
         kernel.context(user).sink(uri, parsed)
