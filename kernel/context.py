@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .cache import MISSING
-from .dispatch import Layer, Methods, compile_handler, located
+from .dispatch import SCHEMES, Layer, Methods, compile_handler, located, remember, scheme_of
 from .errors import KernelError, MalformedURI
 from .request import Request, Response, Value, Verb
 from .uri import extend
@@ -49,6 +49,7 @@ class Context:
         "_fast",
         "_source",
         "_sink",
+        "_sinks",
         "_layers",
         "_observer",
         "_cache",
@@ -81,6 +82,9 @@ class Context:
         )
         self._source = self._fast[SOURCE]
         self._sink = self._fast[SINK]
+        # URI -> SINK method, kernel-wide (the SINK table never changes): a URI string
+        # keeps its hash, so this one lookup beats splitting the scheme off each time
+        self._sinks = _NO_HITS if general else kernel.dispatcher.sinks
         self._layers = layers
         self._observer = observer
 
@@ -94,12 +98,12 @@ class Context:
     def source(self, uri: str, rtype: type | None = None) -> Any:
         """SOURCE ``uri``; with ``rtype``, the representation transrepted to that type."""
         try:
-            scheme, colon, _ = uri.partition(":")
-        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
-            colon = ""
-        method = self._source.get(scheme) if colon else None
+            scheme = SCHEMES.get(uri) or scheme_of(uri)
+        except TypeError:  # unhashable: not a URI
+            scheme = ""
+        method = self._source.get(scheme)
         if method is None:  # cached, layered, unknown or malformed
-            found = self._hits.get(uri) if colon else None
+            found = self._hits.get(uri) if scheme else None
             if found is not None:  # a hit costs a dict lookup and a call
                 for entry in found:
                     if entry.rtype is rtype and entry.principal == self.principal:
@@ -109,7 +113,7 @@ class Context:
                                 return rep
                             return self.kernel.transreptors.convert(rep, rtype)
                         break
-            method = self._routed.get(scheme) if colon else None
+            method = self._routed.get(scheme)
             if method is None:  # layered, unknown or malformed: the general path says which
                 return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
             request = _new(Request, (SOURCE, uri, None, None, rtype, self.principal))
@@ -147,11 +151,14 @@ class Context:
         # _quick inlined: sending a chan: message is a SINK, and a hot path
         request = _new(Request, (SINK, uri, value, None, None, self.principal))
         try:
-            scheme, colon, _ = uri.partition(":")
-        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
-            colon = ""
-        method = self._sink.get(scheme) if colon else None
-        if method is None:
+            method = self._sinks.get(uri)
+            if method is None:
+                method = self._sink.get(SCHEMES.get(uri) or scheme_of(uri))
+                if method is not None:
+                    remember(self._sinks, uri, method)
+        except TypeError:  # unhashable: not a URI
+            method = None
+        if method is None:  # layered, unknown or malformed: the general path says which
             self._issue(request)
             return
         try:
@@ -233,10 +240,10 @@ class Context:
         the kernel's quick table and no layer is in the way, else the general path."""
         request = _new(Request, (verb, uri, primary, None, None, self.principal))
         try:
-            scheme, colon, _ = uri.partition(":")
-        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
-            colon = ""
-        method = self._fast[verb].get(scheme) if colon else None
+            scheme = SCHEMES.get(uri) or scheme_of(uri)
+        except TypeError:  # unhashable: not a URI
+            scheme = ""
+        method = self._fast[verb].get(scheme)
         if method is None:
             return self._issue(request)
         try:
@@ -292,7 +299,7 @@ class Context:
                     cache.written(rep)
                 return rep
             if cache.enabled:
-                scheme = uri.partition(":")[0]
+                scheme = SCHEMES.get(uri) or scheme_of(uri)
                 if cache.quick[verb].get(scheme) is not method:
                     if uri in cache.unkept and not self._computing and cache.misses & 31:
                         cache.misses += 1  # not kept last time, nothing records: call it

@@ -15,10 +15,48 @@ from .errors import KernelError, UnresolvedURI, VerbNotSupported
 from .request import Request, Verb
 from .uri import split
 
-__all__ = ["Methods", "Layer", "compile_handler", "Dispatcher", "located"]
+__all__ = [
+    "Methods",
+    "Layer",
+    "compile_handler",
+    "Dispatcher",
+    "located",
+    "SCHEMES",
+    "scheme_of",
+    "remember",
+]
 
 META = Verb.META
 _METHODS = {verb: verb.name.lower() for verb in Verb}
+
+#: URI -> its scheme, for the URIs requests name. Partitioning a URI makes two new strings
+#: and hashes one of them on every request; a hit here is one lookup of a hash the
+#: caller's string already holds. Bounded: emptied when full; long URIs are not kept.
+SCHEMES: dict[str, str] = {}
+_MEMO_KEPT = 4096
+_MEMO_URI_LENGTH = 1024
+
+
+def scheme_of(uri: Any) -> str:
+    """The scheme of ``uri`` (the text before its first colon); "" if it has no colon or
+    is not a str. The request path reads ``SCHEMES.get(uri) or scheme_of(uri)``."""
+    if not isinstance(uri, str):
+        return ""
+    scheme, colon, _ = uri.partition(":")
+    if not colon:
+        return ""
+    remember(SCHEMES, uri, scheme)
+    return scheme
+
+
+def remember(memo: dict[str, Any], uri: str, value: Any) -> None:
+    """Keep ``uri -> value`` in a by-URI memo of the request path: emptied when full,
+    long URIs not kept."""
+    if len(uri) <= _MEMO_URI_LENGTH:
+        if len(memo) >= _MEMO_KEPT:
+            memo.clear()
+        memo[uri] = value
+
 
 #: A handler compiled: verb -> its bound method.
 Methods = dict[Verb, Any]
@@ -62,15 +100,17 @@ class Dispatcher:
         self.tables: dict[Verb, dict[str, Any]] = {
             verb: {name: m[verb] for name, m in self.methods.items() if verb in m} for verb in Verb
         }
+        #: URI -> its SINK method, filled as contexts send (:func:`remember`)
+        self.sinks: dict[str, Any] = {}
 
     def resolve(self, uri: str, verb: Verb, layers: tuple[Layer, ...]) -> tuple[Any, Layer | None]:
         """The method that answers ``verb`` on ``uri``, and the layer it came from (None:
         the kernel's own handler). Raises the typed error that says why there is none."""
         try:
-            scheme, colon, _ = uri.partition(":")
-        except (AttributeError, TypeError):  # not a str (bytes: TypeError)
-            colon = ""
-        if not colon:
+            scheme = SCHEMES.get(uri) or scheme_of(uri)
+        except TypeError:  # unhashable: not a URI
+            scheme = ""
+        if not scheme:
             split(uri)  # raises the MalformedURI that explains
         for layer in layers:
             methods = layer.get(scheme)

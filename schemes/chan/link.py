@@ -91,7 +91,7 @@ class LocalLink(Link):
     the peer's stream. Sending takes no lock (it is the hot path): a message sent at the
     very moment the link ends may still arrive, after the ``disconnect``."""
 
-    __slots__ = ("owner", "peer", "over", "_to", "_wire", "_lock", "_put", "_stream")
+    __slots__ = ("owner", "peer", "over", "stream", "_to", "_wire", "_lock", "_put")
 
     def __init__(self, owner: Endpoint, to: Endpoint, wire: _Wire) -> None:
         self.owner = owner
@@ -101,7 +101,7 @@ class LocalLink(Link):
         self._wire = wire
         self._lock = wire.lock
         self._put = to.messages.put
-        self._stream = to.messages
+        self.stream = to.messages  # the peer's reception stream
 
     @classmethod
     def pair(cls, a: Endpoint, b: Endpoint) -> tuple[LocalLink, LocalLink]:
@@ -114,7 +114,7 @@ class LocalLink(Link):
     def send(self, message: Any) -> None:
         if self.over:
             raise NotConnected(f"the link to {short(self.peer)} has ended")
-        stream = self._stream
+        stream = self.stream
         if stream._size() < stream._limit:  # Stream.put's common case inlined: one call less
             stream._put(message)
             if stream._waiters:

@@ -60,3 +60,36 @@ def test_sink_goes_through_layers_first(kctx, plugin):
     layer = Recorder()
     kctx.layered({"rec": layer}).sink("rec:y", 2)
     assert layer.seen == [(Verb.SINK, "rec:y", 2, "ann")] and plugin.recorder.seen == []
+
+
+def test_a_uri_sent_to_before_still_goes_through_a_layer_over_it(kctx, plugin):
+    # the short path remembers each URI's handler; a layered context must not use that
+    kctx.sink("rec:y", 1)
+    layer = Recorder()
+    kctx.layered({"rec": layer}).sink("rec:y", 2)
+    kctx.sink("rec:y", 3)
+    assert layer.seen == [(Verb.SINK, "rec:y", 2, "ann")]
+    assert [seen[2] for seen in plugin.recorder.seen] == [1, 3]
+
+
+def test_unhashable_and_repeated_bad_uris_are_errors_every_time(kctx):
+    for _ in range(2):
+        with pytest.raises(MalformedURI):
+            kctx.sink(["rec:x"], 1)
+        with pytest.raises(MalformedURI):
+            kctx.sink(b"rec:x", 1)
+        with pytest.raises(MalformedURI):
+            kctx.sink(":x", 1)
+        with pytest.raises(UnresolvedURI):
+            kctx.sink("nope:x", 1)
+
+
+def test_many_distinct_uris_keep_the_path_memos_bounded(kctx, plugin):
+    from kernel.dispatch import SCHEMES
+
+    for i in range(10_000):
+        kctx.sink(f"rec:{i}", i)
+    assert len(plugin.recorder.seen) == 10_000
+    assert len(kctx.kernel.dispatcher.sinks) <= 4096 and len(SCHEMES) <= 4096
+    kctx.sink("rec:" + "x" * 5000, 0)  # a long URI works and is not kept
+    assert "rec:" + "x" * 5000 not in kctx.kernel.dispatcher.sinks
