@@ -35,7 +35,22 @@ def two_threads(send: Callable[[int], None], receive: Callable[[int], None]):
     return run
 
 
-@scenario("chan", "one thread to another: chan: (ctx.sink, Stream) vs queue.SimpleQueue")
+FLOOR = "queue.SimpleQueue put/get  [floor]"
+QUEUE_GET = "queue.SimpleQueue put/get(timeout=5)"
+ITERATE = "chan: ctx.sink(A) -> iterate B/messages"
+GET = "chan: ctx.sink(A) -> B/messages.get(timeout=5)"
+
+
+def targets(medians: dict[str, float]) -> list[str]:
+    floor = medians[FLOOR]
+    return [
+        f"ctx.sink -> iterate = {floor / medians[ITERATE]:.3f}x SimpleQueue (target >= 0.1x)",
+        f"ctx.sink -> get(timeout) = {floor / medians[GET]:.3f}x SimpleQueue (target >= 0.1x); "
+        f"{medians[QUEUE_GET] / medians[GET]:.3f}x SimpleQueue.get(timeout)",
+    ]
+
+
+@scenario("chan", "one thread to another: chan: (ctx.sink, Stream) vs queue.SimpleQueue", targets)
 def chan() -> Iterator[list[Case]]:
     kernel = Kernel(config={"chan": {"max_pending": 10**8}}, load_entrypoints=False)
     ctx = kernel.context()
@@ -94,13 +109,10 @@ def chan() -> Iterator[list[Case]]:
 
     try:
         yield [
-            Case("queue.SimpleQueue put/get  [floor]", two_threads(queue_send, queue_receive)),
-            Case("queue.SimpleQueue put/get(timeout=5)", two_threads(queue_send, queue_get)),
-            Case("chan: ctx.sink(A) -> iterate B/messages", two_threads(chan_send, stream_receive)),
-            Case(
-                "chan: ctx.sink(A) -> B/messages.get(timeout=5)",
-                two_threads(chan_send, stream_get),
-            ),
+            Case(FLOOR, two_threads(queue_send, queue_receive)),
+            Case(QUEUE_GET, two_threads(queue_send, queue_get)),
+            Case(ITERATE, two_threads(chan_send, stream_receive)),
+            Case(GET, two_threads(chan_send, stream_get)),
             Case(
                 "Instance.send(A) -> iterate B/messages", two_threads(instance_send, stream_receive)
             ),
