@@ -57,7 +57,11 @@ class Entry:
 
 def shadowed(entry: Entry, layers: tuple[Any, ...]) -> bool:
     """Does one of ``layers`` answer a scheme ``entry`` read from the kernel?"""
-    return any(scheme in layer for layer in layers for scheme in entry.schemes)
+    schemes = entry.schemes
+    for layer in layers:
+        if not schemes.isdisjoint(layer):
+            return True
+    return False
 
 
 class Frame:
