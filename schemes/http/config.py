@@ -97,10 +97,10 @@ def options() -> dict[str, Option]:
         ),
         "max_body": Option(1 << 20, int, "largest request body accepted, bytes", positive),
         "threads": Option(
-            2,
+            8,
             int,
-            "threads serving HTTP requests (raise it for a store that waits on the network; "
-            "roc serve --workers N for more cores)",
+            "most HTTP requests run at once; one thread runs them while they compute, the "
+            "others help while it waits (roc serve --workers N for more cores)",
             positive,
         ),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -77,3 +78,113 @@ def test_close_waits_a_bounded_time_for_a_job_that_never_returns():
         await task
 
     asyncio.run(main())
+
+
+def test_jobs_that_keep_the_cpu_busy_run_one_at_a_time_on_the_first_thread():
+    # none runs alone for 60 s, and each spends its time computing: no spare helps
+    workers = Workers(4, "t", alone_for=60)
+
+    def computes():
+        end = time.thread_time() + 0.002
+        while time.thread_time() < end:
+            pass
+        return threading.current_thread().name
+
+    async def main():
+        return await asyncio.gather(*(workers.run(computes) for _ in range(30)))
+
+    names = asyncio.run(main())
+    workers.close()
+    assert set(names) == {"t_0"}
+
+
+def test_jobs_that_spend_their_time_waiting_run_side_by_side():
+    # as requests to a database across the network: mostly off the CPU
+    workers = Workers(3, "t", alone_for=60)
+    running, most, lock = 0, 0, threading.Lock()
+
+    def waits():
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        threading.Event().wait(0.003)  # the database's answer takes 3 ms
+        with lock:
+            running -= 1
+        return threading.current_thread().name
+
+    async def main():
+        return await asyncio.gather(*(workers.run(waits) for _ in range(60)))
+
+    names = asyncio.run(main())
+    workers.close()
+    assert most >= 2 and set(names) > {"t_0"}
+
+
+def test_a_job_that_waits_does_not_hold_up_the_ones_behind_it():
+    workers = Workers(3, "t", alone_for=0.01)
+    release = threading.Event()
+
+    def waits():
+        release.wait(30)
+        return threading.current_thread().name
+
+    async def main():
+        slow = asyncio.ensure_future(workers.run(waits))
+        # the quick ones finish while the first thread is still stuck in the slow one
+        quick = await asyncio.wait_for(
+            asyncio.gather(
+                *(workers.run(lambda: threading.current_thread().name) for _ in range(20))
+            ),
+            10,
+        )
+        assert not slow.done()
+        release.set()
+        return await slow, quick
+
+    first, quick = asyncio.run(main())
+    workers.close()
+    assert first == "t_0" and set(quick) <= {"t_1", "t_2"} and len(quick) == 20
+
+
+def test_jobs_that_all_wait_use_every_thread_and_no_more():
+    workers = Workers(3, "t", alone_for=0.01)
+    running, most, lock = 0, 0, threading.Lock()
+    three, release = threading.Event(), threading.Event()
+
+    def waits():
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            if running == 3:
+                three.set()
+        release.wait(30)
+        with lock:
+            running -= 1
+
+    async def main():
+        tasks = [asyncio.ensure_future(workers.run(waits)) for _ in range(8)]
+        assert await asyncio.to_thread(three.wait, 10)
+        release.set()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    workers.close()
+    assert most == 3
+
+
+def test_close_stops_spare_threads_too():
+    workers = Workers(3, "t", alone_for=0.01)
+    release = threading.Event()
+
+    async def main():
+        slow = asyncio.ensure_future(workers.run(release.wait, 30))
+        await asyncio.gather(*(workers.run(lambda: 1) for _ in range(5)))
+        release.set()
+        await slow
+
+    asyncio.run(main())
+    threads = list(workers._started)
+    workers.close()
+    assert len(threads) == 3 and not any(t.is_alive() for t in threads)
