@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from schemes.http.workers import Workers
+from schemes.http.workers import ALONE_FOR, Workers
 
 
 def test_results_and_exceptions_come_back():
@@ -26,33 +26,46 @@ def test_results_and_exceptions_come_back():
     workers.close()
 
 
-def test_at_most_threads_jobs_run_at_once_and_close_joins():
-    workers = Workers(2, "t")
-    running, most, lock = 0, 0, threading.Lock()
-    two, gate = threading.Event(), threading.Event()
+class Gauge:
+    """Counts the jobs running at once; ``full`` is set once ``n`` run together."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.running, self.most = n, 0, 0
+        self.lock, self.full = threading.Lock(), threading.Event()
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            if self.running == self.n:
+                self.full.set()
+
+    def __exit__(self, *_: object) -> None:
+        with self.lock:
+            self.running -= 1
+
+
+@pytest.mark.parametrize("threads, alone_for", [(2, ALONE_FOR), (3, 0.01)])
+def test_at_most_threads_jobs_run_at_once_and_close_joins(threads, alone_for):
+    # jobs that wait: after alone_for, spare threads take them, up to `threads` at once
+    workers = Workers(threads, "t", alone_for=alone_for)
+    gauge, gate = Gauge(threads), threading.Event()
 
     def job():
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-            if running == 2:
-                two.set()
-        gate.wait(10)
-        with lock:
-            running -= 1
+        with gauge:
+            gate.wait(10)
 
     async def main():
-        tasks = [asyncio.ensure_future(workers.run(job)) for _ in range(6)]
-        assert await asyncio.to_thread(two.wait, 10)  # two are running, four queued
+        tasks = [asyncio.ensure_future(workers.run(job)) for _ in range(threads * 3)]
+        assert await asyncio.to_thread(gauge.full.wait, 10)  # all running, the rest queued
         gate.set()
         await asyncio.gather(*tasks)
 
     asyncio.run(main())
-    assert most == 2
-    threads = list(workers._started)
+    assert gauge.most == threads
+    threads_started = list(workers._started)
     workers.close()
-    assert threads and not any(t.is_alive() for t in threads)
+    assert threads_started and not any(t.is_alive() for t in threads_started)
 
 
 def test_closed_workers_take_no_new_job():
@@ -101,16 +114,11 @@ def test_jobs_that_keep_the_cpu_busy_run_one_at_a_time_on_the_first_thread():
 def test_jobs_that_spend_their_time_waiting_run_side_by_side():
     # as requests to a database across the network: mostly off the CPU
     workers = Workers(3, "t", alone_for=60)
-    running, most, lock = 0, 0, threading.Lock()
+    gauge = Gauge(2)
 
     def waits():
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        threading.Event().wait(0.003)  # the database's answer takes 3 ms
-        with lock:
-            running -= 1
+        with gauge:
+            threading.Event().wait(0.003)  # the database's answer takes 3 ms
         return threading.current_thread().name
 
     async def main():
@@ -118,7 +126,7 @@ def test_jobs_that_spend_their_time_waiting_run_side_by_side():
 
     names = asyncio.run(main())
     workers.close()
-    assert most >= 2 and set(names) > {"t_0"}
+    assert gauge.most >= 2 and set(names) > {"t_0"}
 
 
 def test_a_job_that_waits_does_not_hold_up_the_ones_behind_it():
@@ -145,33 +153,6 @@ def test_a_job_that_waits_does_not_hold_up_the_ones_behind_it():
     first, quick = asyncio.run(main())
     workers.close()
     assert first == "t_0" and set(quick) <= {"t_1", "t_2"} and len(quick) == 20
-
-
-def test_jobs_that_all_wait_use_every_thread_and_no_more():
-    workers = Workers(3, "t", alone_for=0.01)
-    running, most, lock = 0, 0, threading.Lock()
-    three, release = threading.Event(), threading.Event()
-
-    def waits():
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-            if running == 3:
-                three.set()
-        release.wait(30)
-        with lock:
-            running -= 1
-
-    async def main():
-        tasks = [asyncio.ensure_future(workers.run(waits)) for _ in range(8)]
-        assert await asyncio.to_thread(three.wait, 10)
-        release.set()
-        await asyncio.gather(*tasks)
-
-    asyncio.run(main())
-    workers.close()
-    assert most == 3
 
 
 def test_close_stops_spare_threads_too():
