@@ -8,9 +8,7 @@ resolve errors (``UnresolvedURI``, ``VerbNotSupported``, ``MalformedURI``) come 
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
-from types import FunctionType
 from typing import Any
 
 from .errors import KernelError, UnresolvedURI, VerbNotSupported
@@ -68,59 +66,26 @@ Layer = dict[str, Methods]
 
 def compile_handler(scheme: str, handler: Any) -> Methods:
     """The verb -> bound method table of a handler; META is always answered.
-
-    Layers are compiled per request (``ctx.layered``), so what a handler's *class*
-    answers is worked out once per class and scheme; each instance then only binds."""
-    plan = _PLANS.get((type(handler), scheme))
-    if plan is not None:
-        own = getattr(handler, "__dict__", None)
-        if not own or own.keys().isdisjoint(_NAMES):  # no verb set on the instance itself
-            names, meta = plan
-            methods = {verb: getattr(handler, name) for verb, name in names}
-            if meta is not None:
-                methods[META] = meta
-            return methods
-    methods = {}
-    for verb, name in _METHODS.items():
+    (Layers are compiled on every request that makes one: keep this lean.)"""
+    methods: Methods = {}
+    for verb, name in _PAIRS:
         method = getattr(handler, name, None)
-        if callable(method):
+        if method is not None and callable(method):
             methods[verb] = method
-    meta = None
     if META not in methods:
-        verbs = [verb.name for verb in methods] + ["META"]
-        doc = (type(handler).__doc__ or "").strip()
+        verbs = [_NAMES[verb] for verb in methods]
+        verbs.append("META")
+        kind = type(handler)
 
         def meta(request: Request, ctx: Any) -> dict[str, Any]:
-            return {"scheme": scheme, "verbs": verbs, "doc": doc}
+            return {"scheme": scheme, "verbs": verbs, "doc": (kind.__doc__ or "").strip()}
 
         methods[META] = meta
-    kind = type(handler)
-    if _plain(kind):
-        if len(_PLANS) >= _MEMO_KEPT:
-            _PLANS.clear()
-        _PLANS[(kind, scheme)] = (
-            tuple((v, _METHODS[v]) for v in methods if v is not META or meta is None),
-            meta,
-        )
     return methods
 
 
-_NAMES = frozenset(_METHODS.values())
-#: (handler class, scheme) -> (the (verb, method name) pairs its instances answer, the
-#: META answer when the class has none)
-_PLANS: dict[tuple[type, str], tuple[tuple[tuple[Verb, str], ...], Any]] = {}
-
-
-def _plain(kind: type) -> bool:
-    """Do all instances of ``kind`` answer the same verbs? True when each verb name is a
-    plain function of the class, or absent, and attribute lookup is not customised."""
-    if kind.__getattribute__ is not object.__getattribute__ or hasattr(kind, "__getattr__"):
-        return False
-    for name in _NAMES:
-        found = inspect.getattr_static(kind, name, None)
-        if found is not None and not isinstance(found, FunctionType):
-            return False
-    return True
+_PAIRS = tuple(_METHODS.items())
+_NAMES = {verb: verb.name for verb in Verb}  # Verb.name is a Python-level property
 
 
 class Dispatcher:

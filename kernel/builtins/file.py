@@ -112,14 +112,6 @@ class FileScheme:
         mime = mimetypes.guess_type(self._body(uri))[0]
         return Response(data, mime=mime, valid=Unchanged(self, uri, seen[-1]))
 
-    def _plain_path(self, uri: str) -> str | None:
-        """The absolute path ``uri`` names under the root (None: it names none); for
-        :class:`Unchanged`'s quick look only, never to open a file."""
-        try:
-            return os.path.join(self.root, *self._beneath.relative(self._body(uri)))
-        except (Escape, KernelError):
-            return None
-
     def _signature(self, uri: str, quiet: bool = True) -> Signature | None:
         """What identifies the file's content now (None: no file there); ``quiet`` False
         raises AccessDenied for a path outside the root."""
@@ -192,25 +184,14 @@ def _signature(st: os.stat_result) -> Signature:
 
 class Unchanged:
     """A cache validity check: is the file still the one read? Equal checks are one
-    (a pipeline that reads a stylesheet five times checks it once).
+    (a pipeline that reads a stylesheet five times checks it once)."""
 
-    It runs before every hit, so it first stats the file's plain path: the same device,
-    inode, size and times there is the same file, unchanged, wherever the path now
-    leads. Anything else is decided by the confined walk, as the read was."""
-
-    __slots__ = ("files", "uri", "signature", "path")
+    __slots__ = ("files", "uri", "signature")
 
     def __init__(self, files: FileScheme, uri: str, signature: Signature | None) -> None:
         self.files, self.uri, self.signature = files, uri, signature
-        self.path = files._plain_path(uri) if signature is not None else None
 
     def __call__(self) -> bool:
-        if self.path is not None:
-            try:
-                if _signature(os.stat(self.path)) == self.signature:
-                    return True
-            except (OSError, ValueError):
-                pass
         return self.files._signature(self.uri) == self.signature
 
     def _key(self) -> tuple[int, str, Signature | None]:

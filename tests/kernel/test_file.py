@@ -193,3 +193,21 @@ def test_a_root_reached_through_a_symlink_answers_to_both_spellings(tmp_path):
             assert ctx.source(f"file:{tmp_path}/{spelling}/x.txt") == b"x"
         with pytest.raises(AccessDenied):
             ctx.source(f"file:{tmp_path}/alias/../outside.txt")
+
+
+@pytest.mark.parametrize("verb", ["source", "exists"])
+def test_a_cached_file_whose_path_now_leads_outside_is_not_served(tmp_path, verb):
+    # the cache's validity check is confined as the read was: the same inode reached
+    # through a directory swapped for a symlink out of the root is AccessDenied
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "d").mkdir(parents=True)
+    (outside / "d").mkdir(parents=True)
+    (root / "d" / "f").write_bytes(b"data")
+    os.link(root / "d" / "f", outside / "d" / "f")  # the same inode, outside too
+    with Kernel(config={"file": {"root": str(root)}}, load_entrypoints=False) as k:
+        ctx = k.context()
+        assert getattr(ctx, verb)("file:d/f") in (b"data", True)
+        os.rename(root / "d", root / "old")
+        os.symlink(outside / "d", root / "d")
+        with pytest.raises(AccessDenied):
+            getattr(ctx, verb)("file:d/f")

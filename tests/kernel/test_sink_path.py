@@ -93,3 +93,19 @@ def test_many_distinct_uris_keep_the_path_memos_bounded(kctx, plugin):
     assert len(kctx.kernel.dispatcher.sinks) <= 4096 and len(SCHEMES) <= 4096
     kctx.sink("rec:" + "x" * 5000, 0)  # a long URI works and is not kept
     assert "rec:" + "x" * 5000 not in kctx.kernel.dispatcher.sinks
+
+
+def test_a_handler_answers_the_verbs_it_has_now_each_time_it_is_layered(kctx):
+    # layers are compiled per call: one instance's own verbs, or a class changed since,
+    # are seen as they are at that call
+    class Space:
+        def source(self, request, ctx):
+            return "s"
+
+    special = Space()
+    special.sink = Recorder().sink
+    special.source = None  # this one refuses SOURCE
+    assert kctx.layered({"sp": special}).meta("sp:x")["verbs"] == ["SINK", "META"]
+    assert kctx.layered({"sp": Space()}).meta("sp:x")["verbs"] == ["SOURCE", "META"]
+    Space.delete = lambda self, request, ctx: True
+    assert kctx.layered({"sp": Space()}).delete("sp:x") is True
