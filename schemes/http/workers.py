@@ -49,6 +49,8 @@ class Workers:
         self._since: float | None = None  # when the first thread's current job began
         self._waiting = 0.0  # the share of a job's time spent off the CPU, averaged
         self._checking: asyncio.AbstractEventLoop | None = None  # a check is due on it
+        self._idle = 0  # spare threads waiting to be woken (under _lock)
+        self._called = 0  # of them, woken and not yet up (under _lock)
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` on a worker thread; its result (or exception) here.
@@ -62,23 +64,32 @@ class Workers:
         self._jobs.put((loop, future, fn, args))
         if self.threads > 1:
             if self._since is not None and self._waiting > WAITING:
-                self._help.put(_HELP)
-            elif self._checking is not loop:
+                self._call_for_help()
+            if self._checking is not loop:
                 self._checking = loop
                 loop.call_later(self.alone_for, self._check, loop)
         return await future
 
     def _check(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On the loop, every ``alone_for`` while jobs wait: is the first thread stuck?"""
+        """On the loop, every ``alone_for`` while jobs wait: is help wanted now (the first
+        thread stuck since the last look)?"""
         if self._checking is not loop:  # a check on another loop took over
             return
         self._checking = None
         if self._closed or self._jobs.empty():
             return
-        if self._stuck():
-            self._help.put(_HELP)
+        if self._wanted():
+            self._call_for_help()
         self._checking = loop
         loop.call_later(self.alone_for, self._check, loop)
+
+    def _call_for_help(self) -> None:
+        """Wake a spare thread, if one is idle and not already being woken."""
+        with self._lock:
+            if self._called >= self._idle:
+                return
+            self._called += 1
+        self._help.put(_HELP)
 
     def _stuck(self) -> bool:
         since = self._since
@@ -116,26 +127,42 @@ class Workers:
             if wall > 0:
                 self._waiting += (max(0.0, 1.0 - used / wall) - self._waiting) / 16
                 if self._waiting > WAITING and not self._jobs.empty():
-                    self._help.put(_HELP)  # jobs that wait: the ones queued run side by side
+                    self._call_for_help()  # jobs that wait: the ones queued run side by side
 
     def _spare(self) -> None:
-        """Woken to help: take jobs from the queue for as long as help is wanted."""
-        wake, jobs = self._help.get, self._jobs
-        while wake() is not _STOP:
-            while self._wanted():
-                try:
-                    job = jobs.get_nowait()
-                except Empty:
-                    break
-                if job is _STOP:  # the first thread's
-                    jobs.put(job)
-                    break
-                _do(job)
+        """Woken to help: take jobs from the queue for as long as help is wanted; at
+        close, until the queue is empty."""
+        wake, lock = self._help.get, self._lock
+        while True:
+            with lock:
+                self._idle += 1
+            token = wake()
+            with lock:
+                self._idle -= 1
+                if token is _HELP:
+                    self._called -= 1
+            if token is _STOP:
+                self._drain(lambda: True)
+                return
+            self._drain(self._wanted)
+
+    def _drain(self, wanted: Callable[[], bool]) -> None:
+        jobs = self._jobs
+        while wanted():
+            try:
+                job = jobs.get_nowait()
+            except Empty:
+                return
+            if job is _STOP:  # the first thread's
+                jobs.put(job)
+                return
+            _do(job)
 
     def close(self, wait: float = 30.0) -> None:
-        """Take no more jobs; let the queued ones finish, waiting ``wait`` seconds at most
-        in all: a job that never returns (a blocked read) must not keep a server from
-        stopping. Threads still busy then are daemons and end with the process."""
+        """Take no more jobs; let the queued ones finish (the spare threads help),
+        waiting ``wait`` seconds at most in all: a job that never returns (a blocked read)
+        must not keep a server from stopping. Threads still busy then are daemons and end
+        with the process."""
         with self._lock:
             self._closed = True
             started = list(self._started)

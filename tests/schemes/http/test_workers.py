@@ -169,3 +169,108 @@ def test_close_stops_spare_threads_too():
     threads = list(workers._started)
     workers.close()
     assert len(threads) == 3 and not any(t.is_alive() for t in threads)
+
+
+def test_close_runs_the_jobs_queued_behind_a_stuck_first_thread():
+    workers = Workers(3, "t")
+    started, release, ran = threading.Event(), threading.Event(), threading.Event()
+
+    def stuck():
+        started.set()
+        release.wait(30)
+
+    def behind():  # ran, and lets the stuck one end so that close() can join it
+        ran.set()
+        release.set()
+
+    async def main():
+        slow = asyncio.ensure_future(workers.run(stuck))
+        await asyncio.sleep(0)
+        assert started.wait(10)  # the first thread is in it
+        queued = asyncio.ensure_future(workers.run(behind))
+        await asyncio.sleep(0)  # queued; no check has run yet
+        workers.close(wait=10)  # the server stops: the spares run what is queued
+        done = ran.is_set()
+        release.set()
+        await slow
+        queued.cancel()
+        return done
+
+    assert asyncio.run(main())
+
+
+def test_a_spare_is_called_only_while_it_is_idle():
+    # every thread busy and a job waiting: calls for help post nothing that no one takes
+    workers = Workers(2, "t", alone_for=0.001)
+    release, both = threading.Event(), threading.Barrier(3, timeout=10)
+
+    def long_job():
+        both.wait()
+        release.wait(10)
+
+    async def main():
+        busy = [asyncio.ensure_future(workers.run(long_job)) for _ in range(2)]
+        await asyncio.to_thread(both.wait)  # the first thread and the spare are in them
+        waiting = asyncio.ensure_future(workers.run(lambda: None))
+        for _ in range(100):
+            workers._call_for_help()
+        piled = workers._help.qsize()
+        release.set()
+        await asyncio.gather(*busy, waiting)
+        return piled
+
+    assert asyncio.run(main()) == 0
+    workers.close()
+
+
+def test_a_job_behind_a_stuck_first_thread_runs_with_no_new_request(monkeypatch):
+    # a spare woken while the first thread was between jobs finds nothing to do; when
+    # the first then gets stuck, the job behind it must still find a spare (the loop
+    # keeps checking while jobs wait). The first thread is made slow to mark its next
+    # job as begun, which widens that window from a thread switch to 0.2 s.
+    import types
+
+    import schemes.http.workers as module
+
+    slow, holder = threading.Event(), {}
+
+    def monotonic():
+        if threading.current_thread().name == "t_0" and slow.is_set():
+            if holder["workers"]._since is None:
+                time.sleep(0.2)
+        return time.monotonic()
+
+    monkeypatch.setattr(
+        module, "time", types.SimpleNamespace(monotonic=monotonic, thread_time=time.thread_time)
+    )
+    workers = holder["workers"] = Workers(2, "t", alone_for=0.001)
+    release, ran = threading.Event(), threading.Event()
+
+    def waits_for(seconds, started):
+        started.set()
+        threading.Event().wait(seconds)
+
+    async def main():
+        for _ in range(40):  # jobs mostly off the CPU: spares help
+            await workers.run(threading.Event().wait, 0.002)
+        assert workers._waiting > module.WAITING
+        in_first, in_spare = threading.Event(), threading.Event()
+        first = asyncio.ensure_future(workers.run(waits_for, 0.05, in_first))
+        assert await asyncio.to_thread(in_first.wait, 10)
+        spare = asyncio.ensure_future(workers.run(waits_for, 0.1, in_spare))
+        assert await asyncio.to_thread(in_spare.wait, 10)
+        for _ in range(10_000):  # bounded: until the loop's check finds no job waiting
+            if workers._checking is None:
+                break
+            await asyncio.sleep(0.001)
+        slow.set()
+        stuck = asyncio.ensure_future(workers.run(release.wait, 10))
+        behind = asyncio.ensure_future(workers.run(ran.set))
+        await asyncio.gather(first, spare)
+        done = await asyncio.to_thread(ran.wait, 5)  # and no other request arrives
+        release.set()
+        await asyncio.gather(stuck, behind)
+        return done
+
+    assert asyncio.run(main())
+    workers.close()
