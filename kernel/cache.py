@@ -25,7 +25,7 @@ from .request import Request, Response, Value, Verb
 __all__ = ["Cache", "MISSING"]
 
 SOURCE, EXISTS = Verb.SOURCE, Verb.EXISTS
-_LOOK_AGAIN = 31  # a key not kept runs untracked, tracked again about one miss in 32
+LOOK_AGAIN = 127  # a key not kept runs untracked, tracked again about one miss in 128
 
 
 class _Local(threading.local):
@@ -77,6 +77,10 @@ class Cache:
                     for scheme, method in tables[verb].items()
                     if declared.get(id(method)) is None
                 }
+        #: URI -> its SOURCE method, for the context: in ``quick`` (called directly), or
+        #: not (through the cache); each emptied when a method leaves or joins ``quick``
+        self.quick_sources: dict[str, Any] = {}
+        self.cached_sources: dict[str, Any] = {}
         self.computing: list[None] = []  # one item per computation running, in any thread
         self._table = table = Table(max_entries, clock)
         self.source_index = table.source_index  # SOURCE entries by URI, for the context
@@ -192,6 +196,8 @@ class Cache:
     def route(self, verb: Verb, scheme: str) -> None:
         """A directly called method produced a cacheable result: ask the cache next time."""
         self.quick[verb].pop(scheme, None)
+        if verb is SOURCE:
+            self.quick_sources.clear()
 
     def written(self, uri: Any) -> None:
         """``uri`` changed: expire every entry that depends on it, now."""
@@ -202,7 +208,7 @@ class Cache:
         computation of the same key, or a computation of our own."""
         uri = request.uri
         if uri in self.unkept:  # not kept last time: no one would share it
-            if not self.misses & _LOOK_AGAIN:  # but now and then look again: what it
+            if not self.misses & LOOK_AGAIN:  # but now and then look again: what it
                 self.unkept.pop(uri, None)  # depends on may have changed
             return self._untracked(request, method, ctx)
         if request.arguments:
@@ -342,6 +348,8 @@ class Cache:
                 # a handler that says nothing gave something uncacheable: from now on
                 # the context calls it directly (a cacheable Response sends it back)
                 self.quick[request.verb][request.uri.partition(":")[0]] = method
+                if request.verb is SOURCE:
+                    self.cached_sources.clear()
             else:
                 self._unkept_again(key)
             return rep, None

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .cache import MISSING
+from .cache import LOOK_AGAIN, MISSING
 from .dispatch import SCHEMES, Layer, Methods, compile_handler, located, remember, scheme_of
 from .errors import KernelError, MalformedURI
 from .request import Request, Response, Value, Verb
@@ -48,6 +48,8 @@ class Context:
         "principal",
         "_fast",
         "_source",
+        "_sources",
+        "_cached_sources",
         "_sink",
         "_sinks",
         "_layers",
@@ -82,6 +84,9 @@ class Context:
         )
         self._source = self._fast[SOURCE]
         self._sink = self._fast[SINK]
+        # URI -> SOURCE method, called directly (the quick table's) or through the cache
+        self._sources = _NO_HITS if general else cache.quick_sources
+        self._cached_sources = _NO_HITS if general or not cache.enabled else cache.cached_sources
         # URI -> SINK method, kernel-wide (the SINK table never changes): a URI string
         # keeps its hash, so this one lookup beats splitting the scheme off each time
         self._sinks = _NO_HITS if general else kernel.dispatcher.sinks
@@ -97,13 +102,24 @@ class Context:
 
     def source(self, uri: str, rtype: type | None = None) -> Any:
         """SOURCE ``uri``; with ``rtype``, the representation transrepted to that type."""
-        try:
-            scheme = SCHEMES.get(uri) or scheme_of(uri)
+        try:  # the URI's method, remembered: straight to it, or through the cache
+            method = self._sources.get(uri)
+            routed = None if method is not None else self._cached_sources.get(uri)
+            if method is None and routed is None:
+                scheme = SCHEMES.get(uri) or scheme_of(uri)
+                method = self._source.get(scheme)
+                if method is not None:
+                    remember(self._sources, uri, method)
+                else:
+                    routed = self._routed.get(scheme)
+                    if routed is not None:
+                        remember(self._cached_sources, uri, routed)
         except TypeError:  # unhashable: not a URI
-            scheme = ""
-        method = self._source.get(scheme)
+            method = routed = None
         if method is None:  # cached, layered, unknown or malformed
-            found = self._hits.get(uri) if scheme else None
+            if routed is None:  # layered, unknown or malformed: the general path says which
+                return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
+            found = self._hits.get(uri)
             if found is not None:  # a hit costs a dict lookup and a call
                 for entry in found:
                     if entry.rtype is rtype and entry.principal == self.principal:
@@ -113,13 +129,11 @@ class Context:
                                 return rep
                             return self.kernel.transreptors.convert(rep, rtype)
                         break
-            method = self._routed.get(scheme)
-            if method is None:  # layered, unknown or malformed: the general path says which
-                return self._issue(_new(Request, (SOURCE, uri, None, None, rtype, self.principal)))
+            method = routed
             request = _new(Request, (SOURCE, uri, None, None, rtype, self.principal))
             cache = self._cache
             try:
-                if uri in cache.unkept and not self._computing and cache.misses & 31:
+                if uri in cache.unkept and not self._computing and cache.misses & LOOK_AGAIN:
                     cache.misses += 1  # not kept last time, and nothing to record: call it
                     rep = method(request, self)
                 else:
@@ -140,7 +154,7 @@ class Context:
                 self._cache.taint()
         if type(rep) is Response:
             if rep.cacheable and self._cache.enabled:
-                self._cache.route(SOURCE, scheme)
+                self._cache.route(SOURCE, SCHEMES.get(uri) or scheme_of(uri))
             rep = rep.representation
         if rtype is None or type(rep) is rtype:
             return rep
@@ -301,7 +315,7 @@ class Context:
             if cache.enabled:
                 scheme = SCHEMES.get(uri) or scheme_of(uri)
                 if cache.quick[verb].get(scheme) is not method:
-                    if uri in cache.unkept and not self._computing and cache.misses & 31:
+                    if uri in cache.unkept and not self._computing and cache.misses & LOOK_AGAIN:
                         cache.misses += 1  # not kept last time, nothing records: call it
                         return method(request, self)
                     return cache.fetch(request, method, self)

@@ -261,6 +261,28 @@ def test_a_handler_that_says_nothing_is_kept_once_it_answers_cacheably():
         assert [ctx.source("quiet:y") for _ in range(2)] == ["answer 3", "answer 3"]
 
 
+def test_a_uri_called_directly_before_goes_to_the_cache_once_its_handler_answers_cacheably():
+    class Changing:  # says nothing; its first answers are not cacheable, later ones are
+        def __init__(self):
+            self.calls = 0
+
+        def source(self, request, ctx):
+            self.calls += 1
+            return Response(f"answer {self.calls}", cacheable=self.calls > 3)
+
+    changing = Changing()
+
+    class Plugin:
+        @hookimpl
+        def roc_schemes(self):
+            return {"changing": changing}
+
+    with hermetic_kernel(Plugin()) as k:
+        ctx = k.context()
+        answers = [ctx.source("changing:x") for _ in range(7)]
+        assert answers == [f"answer {n}" for n in (1, 2, 3, 4, 5, 5, 5)]
+
+
 def test_a_computation_that_asks_another_thread_is_not_kept(world):
     runs = []
 
