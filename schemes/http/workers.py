@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -48,39 +49,39 @@ class Workers:
         self._closed = False
         self._since: float | None = None  # when the first thread's current job began
         self._waiting = 0.0  # the share of a job's time spent off the CPU, averaged
-        self._checking: asyncio.AbstractEventLoop | None = None  # a check is due on it
+        #: the loops a check is due on (weakly: a loop that ends is let go)
+        self._checking: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
         self._idle = 0  # spare threads waiting to be woken (under _lock)
         self._called = 0  # of them, woken and not yet up (under _lock)
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` on a worker thread; its result (or exception) here.
         RuntimeError once the workers are closed (no thread would take the job)."""
-        if self._closed:
-            raise RuntimeError("the workers are closed")
         if not self._started:
             self._start()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._jobs.put((loop, future, fn, args))
+        with self._lock:  # close() sets _closed under it, then queues _STOP: none behind it
+            if self._closed:
+                raise RuntimeError("the workers are closed")
+            self._jobs.put((loop, future, fn, args))
         if self.threads > 1:
             if self._since is not None and self._waiting > WAITING:
                 self._call_for_help()
-            if self._checking is not loop:
-                self._checking = loop
+            if loop not in self._checking:
+                self._checking.add(loop)
                 loop.call_later(self.alone_for, self._check, loop)
         return await future
 
     def _check(self, loop: asyncio.AbstractEventLoop) -> None:
         """On the loop, every ``alone_for`` while jobs wait: is help wanted now (the first
         thread stuck since the last look)?"""
-        if self._checking is not loop:  # a check on another loop took over
-            return
-        self._checking = None
+        self._checking.discard(loop)
         if self._closed or self._jobs.empty():
             return
         if self._wanted():
             self._call_for_help()
-        self._checking = loop
+        self._checking.add(loop)
         loop.call_later(self.alone_for, self._check, loop)
 
     def _call_for_help(self) -> None:

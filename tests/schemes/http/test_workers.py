@@ -4,6 +4,7 @@ awaiting coroutine, at most ``threads`` jobs run at once, close() lets queued jo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 
@@ -260,7 +261,7 @@ def test_a_job_behind_a_stuck_first_thread_runs_with_no_new_request(monkeypatch)
         spare = asyncio.ensure_future(workers.run(waits_for, 0.1, in_spare))
         assert await asyncio.to_thread(in_spare.wait, 10)
         for _ in range(10_000):  # bounded: until the loop's check finds no job waiting
-            if workers._checking is None:
+            if not workers._checking:
                 break
             await asyncio.sleep(0.001)
         slow.set()
@@ -274,3 +275,76 @@ def test_a_job_behind_a_stuck_first_thread_runs_with_no_new_request(monkeypatch)
 
     assert asyncio.run(main())
     workers.close()
+
+
+def test_a_loop_that_ends_does_not_take_the_checks_of_another_with_it():
+    # two event loops share the workers; the second ends before its own check is due:
+    # the first still gets a spare for the job queued behind its stuck one
+    workers = Workers(2, "t", alone_for=0.2)
+    started, release, handed, other_done = (threading.Event() for _ in range(4))
+    outcome = {}
+
+    def stuck():
+        started.set()
+        release.wait(30)
+
+    async def loop_one():
+        a = asyncio.ensure_future(workers.run(stuck))
+        await asyncio.to_thread(started.wait, 10)  # the first thread is in it
+        b = asyncio.ensure_future(workers.run(lambda: "b"))  # queued behind it
+        await asyncio.sleep(0)
+        handed.set()
+        await asyncio.to_thread(other_done.wait, 10)
+        outcome["b"] = await asyncio.wait_for(b, 5)  # a spare takes it after ~0.2 s
+        release.set()
+        await a
+
+    def loop_two():
+        handed.wait(10)
+
+        async def short():  # one request, and gone before its check is due
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(workers.run(lambda: "c"), 0.02)
+
+        asyncio.run(short())
+        other_done.set()
+
+    other = threading.Thread(target=loop_two)
+    other.start()
+    asyncio.run(loop_one())
+    other.join()
+    workers.close(wait=10)
+    assert outcome["b"] == "b"
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_job_offered_while_close_runs_elsewhere_runs_or_is_refused(threads):
+    # close() on another thread right after run() found the workers open: the job must
+    # not land behind the threads' stop (where its coroutine would wait forever)
+    workers = Workers(threads, "t")
+    asyncio.run(workers.run(lambda: None))  # the threads are up
+    jobs = workers._jobs
+
+    class Racing:  # the queue, with close() started elsewhere as the job is put
+        raced = False
+
+        def put(self, item):
+            if isinstance(item, tuple) and not self.raced:
+                self.raced = True
+                closing = threading.Thread(target=workers.close, args=(10,), daemon=True)
+                closing.start()
+                closing.join(0.5)  # close() goes as far as it can meanwhile
+            jobs.put(item)
+
+        def __getattr__(self, name):
+            return getattr(jobs, name)
+
+    workers._jobs = Racing()
+
+    async def main():
+        try:
+            return await asyncio.wait_for(workers.run(lambda: "ran"), 10)
+        except RuntimeError:
+            return "refused"
+
+    assert asyncio.run(main()) in ("ran", "refused")
