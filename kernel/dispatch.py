@@ -15,16 +15,7 @@ from .errors import KernelError, UnresolvedURI, VerbNotSupported
 from .request import Request, Verb
 from .uri import split
 
-__all__ = [
-    "Methods",
-    "Layer",
-    "compile_handler",
-    "Dispatcher",
-    "located",
-    "SCHEMES",
-    "scheme_of",
-    "remember",
-]
+__all__ = ["Methods", "Layer", "compile_handler", "Dispatcher", "located"]
 
 META = Verb.META
 _METHODS = {verb: verb.name.lower() for verb in Verb}
