@@ -231,6 +231,8 @@ class SessionScheme:
         kind, data = encode(request.primary)  # before anything is written
         store = self._store()
         now = self.clock()
+        if store.put_quietly(sid, key, kind, data, now, request.principal):
+            return  # live, this principal's, no touch due: one statement
         _, _, _, expires, idle, deadline = self._live_row(store, sid, request, now)
         store.put(sid, key, kind, data, self._touch_due(expires, idle, deadline, now))
 

@@ -12,9 +12,22 @@ Sweeping deletes expired sessions in bounded batches through the expiry index, w
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, inspect, select, update
+from sqlalchemy import (
+    Float,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kernel.errors import ConfigError
@@ -75,25 +88,43 @@ class Store:
             "now",
             "new_expires",
         )
+
         # the session's row key is looked up in the same statement: no session row, no write
-        ins = upsert_insert(VALUES).from_select(
-            [V.session_seq, V.key, V.kind, V.data],
-            select(
-                S.seq,
-                bindparam("key", type_=V.key.type),
-                bindparam("kind", type_=V.kind.type),
-                bindparam("data", type_=V.data.type),
-            ).where(S.id == _p("sid")),
-        )
-        self._put = st(
-            ins.on_conflict_do_update(
+        def upsert(where: Any) -> Any:
+            return upsert_insert(VALUES).from_select(
+                [V.session_seq, V.key, V.kind, V.data],
+                select(
+                    S.seq,
+                    bindparam("key", type_=V.key.type),
+                    bindparam("kind", type_=V.kind.type),
+                    bindparam("data", type_=V.data.type),
+                ).where(where),
+            )
+
+        def replacing(ins: Any) -> Any:
+            return ins.on_conflict_do_update(
                 index_elements=[V.session_seq, V.key],
                 set_={"kind": ins.excluded.kind, "data": ins.excluded.data},
-            ),
-            "sid",
-            "key",
-            "kind",
-            "data",
+            )
+
+        ins = upsert(S.id == _p("sid"))
+        self._put = st(replacing(ins), "sid", "key", "kind", "data")
+        # the same write, made only while nothing else would be: the session is live for
+        # this principal and its expiry needs no touch (the scheme's _touch_due, in SQL:
+        # new - expires < max(1, idle // 50), without a division)
+        new = case(
+            (and_(S.deadline.is_not(None), _p("ceil") + S.idle > S.deadline), S.deadline),
+            else_=_p("ceil") + S.idle,
+        )
+        quiet = or_(new - S.expires < 1, S.idle >= 50 * (new - S.expires + 1))
+        live = and_(
+            S.id == _p("sid"),
+            S.expires > bindparam("now", type_=Float),
+            or_(S.owner.is_(None), S.owner == bindparam("principal", type_=S.owner.type)),
+            quiet,
+        )
+        self._put_live = st(
+            replacing(upsert(live)), "sid", "key", "kind", "data", "now", "ceil", "principal"
         )
         self._put_new = st(
             ins.on_conflict_do_nothing(index_elements=[V.session_seq, V.key]),
@@ -338,6 +369,26 @@ class Store:
                 raise SessionExpired("the session ended while this value was written") from None
 
         db.run(run)
+
+    def put_quietly(
+        self, sid: str, key: str, kind: str, data: bytes, now: float, principal: str | None
+    ) -> bool:
+        """Store one key's value in one statement if the session is live for ``principal``
+        and its expiry needs no touch (the common SINK); False if not, and nothing was
+        written: then the caller reads the row and goes the long way (:meth:`put`)."""
+        st, db = self._put_live, self.db
+        args = st.args((sid, key, kind, data, now, math.ceil(now), principal))
+        conn = db.acquire()
+        try:
+            written = conn.execute(st.sql, args).rowcount == 1
+        except db.integrity_error:  # the session went as we wrote: the long way says how
+            db.release(conn)
+            return False
+        except db.errors as e:
+            db.discard(conn)
+            raise db.failure(e) from None
+        db.release(conn)
+        return written
 
     def delete_key(self, sid: str, key: str, touch: tuple[int, int] | None = None) -> bool:
         st, db = self._del_key, self.db
