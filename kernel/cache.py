@@ -81,6 +81,8 @@ class Cache:
         #: not (through the cache); each emptied when a method leaves or joins ``quick``
         self.quick_sources: dict[str, Any] = {}
         self.cached_sources: dict[str, Any] = {}
+        #: URI -> its method in ``quick[SINK]`` (a table that never changes)
+        self.quick_sinks: dict[str, Any] = {}
         self.computing: list[None] = []  # one item per computation running, in any thread
         self._table = table = Table(max_entries, clock)
         self.source_index = table.source_index  # SOURCE entries by URI, for the context

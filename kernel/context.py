@@ -87,9 +87,9 @@ class Context:
         # URI -> SOURCE method, called directly (the quick table's) or through the cache
         self._sources = _NO_HITS if general else cache.quick_sources
         self._cached_sources = _NO_HITS if general or not cache.enabled else cache.cached_sources
-        # URI -> SINK method, kernel-wide (the SINK table never changes): a URI string
-        # keeps its hash, so this one lookup beats splitting the scheme off each time
-        self._sinks = _NO_HITS if general else kernel.dispatcher.sinks
+        # URI -> SINK method, kernel-wide: a URI string keeps its hash, so this one
+        # lookup beats splitting the scheme off each time
+        self._sinks = _NO_HITS if general else cache.quick_sinks
         self._layers = layers
         self._observer = observer
 

@@ -97,8 +97,6 @@ class Dispatcher:
         self.tables: dict[Verb, dict[str, Any]] = {
             verb: {name: m[verb] for name, m in self.methods.items() if verb in m} for verb in Verb
         }
-        #: URI -> its SINK method, filled as contexts send (:func:`remember`)
-        self.sinks: dict[str, Any] = {}
 
     def resolve(self, uri: str, verb: Verb, layers: tuple[Layer, ...]) -> tuple[Any, Layer | None]:
         """The method that answers ``verb`` on ``uri``, and the layer it came from (None:

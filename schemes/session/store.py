@@ -378,17 +378,14 @@ class Store:
         written: then the caller reads the row and goes the long way (:meth:`put`)."""
         st, db = self._put_live, self.db
         args = st.args((sid, key, kind, data, now, math.ceil(now), principal))
-        conn = db.acquire()
-        try:
-            written = conn.execute(st.sql, args).rowcount == 1
-        except db.integrity_error:  # the session went as we wrote: the long way says how
-            db.release(conn)
-            return False
-        except db.errors as e:
-            db.discard(conn)
-            raise db.failure(e) from None
-        db.release(conn)
-        return written
+
+        def write(conn: Any) -> bool:
+            try:
+                return bool(conn.execute(st.sql, args).rowcount == 1)
+            except db.integrity_error:  # the session went as we wrote: the long way says how
+                return False
+
+        return bool(db.run(write))
 
     def delete_key(self, sid: str, key: str, touch: tuple[int, int] | None = None) -> bool:
         st, db = self._del_key, self.db

@@ -90,9 +90,9 @@ def test_many_distinct_uris_keep_the_path_memos_bounded(kctx, plugin):
     for i in range(10_000):
         kctx.sink(f"rec:{i}", i)
     assert len(plugin.recorder.seen) == 10_000
-    assert len(kctx.kernel.dispatcher.sinks) <= 4096 and len(SCHEMES) <= 4096
+    assert len(kctx.kernel.cache.quick_sinks) <= 4096 and len(SCHEMES) <= 4096
     kctx.sink("rec:" + "x" * 5000, 0)  # a long URI works and is not kept
-    assert "rec:" + "x" * 5000 not in kctx.kernel.dispatcher.sinks
+    assert "rec:" + "x" * 5000 not in kctx.kernel.cache.quick_sinks
 
 
 def test_a_handler_answers_the_verbs_it_has_now_each_time_it_is_layered(kctx):
