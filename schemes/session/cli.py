@@ -110,12 +110,7 @@ def list_command(store: str | None, config: str | None, limit: int, as_json: boo
     more = len(rows) > limit
     sessions = [
         {
-            "id": sid,
-            "uri": f"session:{sid}",
-            "user": owner,
-            "created": utc(created),
-            "last_access": utc(last),
-            "expires": utc(expires),
+            **_summary(sid, owner, created, last, expires),
             "keys": keys,
             "state": "live" if expires > now else "expired",
         }
@@ -132,6 +127,18 @@ def list_command(store: str | None, config: str | None, limit: int, as_json: boo
     click.echo(f"{shown}{cut} in {name}", err=True)
 
 
+def _summary(sid: str, owner: str | None, created: int, last: int, expires: int) -> dict[str, Any]:
+    """What ``list`` and ``show`` both say of a session, times in UTC."""
+    return {
+        "id": sid,
+        "uri": f"session:{sid}",
+        "user": owner,
+        "created": utc(created),
+        "last_access": utc(last),
+        "expires": utc(expires),
+    }
+
+
 @sessions.command("show")
 @click.argument("session_id", metavar="ID")
 @_store
@@ -146,15 +153,7 @@ def show_command(session_id: str, store: str | None, config: str | None, as_json
     if info is None:
         raise InvalidSessionId(f"no live session {sid} in {name}")
     owner, created, last, expires, deadline, values = info
-    fields = {
-        "id": sid,
-        "uri": f"session:{sid}",
-        "user": owner,
-        "created": utc(created),
-        "last_access": utc(last),
-        "expires": utc(expires),
-        "lifetime_ends": utc(deadline),
-    }
+    fields = {**_summary(sid, owner, created, last, expires), "lifetime_ends": utc(deadline)}
     if as_json:
         keys = [_value(key, kind, data, clip=False) for key, kind, data in values]
         echo_json({**fields, "values": keys})
