@@ -114,13 +114,7 @@ class LocalLink(Link):
     def send(self, message: Any) -> None:
         if self.over:
             raise NotConnected(f"the link to {short(self.peer)} has ended")
-        stream = self.stream
-        if stream._size() < stream._limit:  # Stream.put's common case inlined: one call less
-            stream._put(message)
-            if stream._waiters:
-                stream._wake()
-        else:
-            stream.put(message)  # full, or ended: its error
+        self._put(message)  # (chan:'s SINK inlines this for its hot path)
 
     def disconnect(self) -> bool:
         return self._end(DISCONNECT)

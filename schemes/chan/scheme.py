@@ -103,7 +103,7 @@ class ChanScheme:
             if type(message) not in SCALARS:
                 message = checked(message)
             if type(link) is LocalLink and not link.over:
-                # LocalLink.send's common case inlined (a call less per message): onto
+                # LocalLink.send and Stream.put inlined (two calls less a message): onto
                 # the peer's stream while it has room
                 stream = link.stream
                 if stream._size() < stream._limit:
