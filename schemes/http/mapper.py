@@ -27,6 +27,7 @@ from .config import Zone
 __all__ = ["SessionState", "SessionLayer", "NoZone", "LOGIN_KEY", "valid_id"]
 
 LOGIN_KEY = "roc.http.login"
+_LOGIN = "+key@" + escape(LOGIN_KEY)  # the login key's part of a session URI
 _GONE = {"InvalidSessionId", "SessionExpired", "UsernameMismatch"}
 _HEX = frozenset("0123456789ABCDEF")
 
@@ -75,7 +76,7 @@ class SessionState:
 
     def _lookup(self, cookie: str) -> None:
         try:
-            login = self.base.source(f"session:{cookie}+key@{escape(LOGIN_KEY)}")
+            login = self.base.source(f"session:{cookie}{_LOGIN}")
         except ResourceNotFound:  # a live anonymous session: the key is not set
             self.sid = cookie
             return
@@ -135,9 +136,7 @@ class SessionState:
                 raise
             if login is not None:
                 try:
-                    self.base.sink(
-                        f"{login}+key@{escape(LOGIN_KEY)}", {"user": owner, "session": new}
-                    )
+                    self.base.sink(login + _LOGIN, {"user": owner, "session": new})
                 except BaseException:  # the rotation stands: follow it, without a record
                     self.base.delete(login)
                     self._moved(new, owner, None)
